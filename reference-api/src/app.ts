@@ -1,0 +1,129 @@
+import Fastify, { type FastifyInstance, type FastifyError } from 'fastify';
+import type pg from 'pg';
+import { schemas } from '../../contract/schemas.ts';
+import { resolveConfig, type ApiConfig } from './config.ts';
+import { createPool } from './db/pool.ts';
+import { migrate } from './db/migrate.ts';
+import { systemClock, virtualClock, type Clock } from './clock.ts';
+import { ApiError, OAuthApiError } from './errors.ts';
+import { KeyCache } from './keys.ts';
+import { healthRoutes } from './routes/health.ts';
+import { accountRoutes } from './routes/accounts.ts';
+import { oauthRoutes } from './routes/oauth.ts';
+import { factoryRoutes } from './routes/factory.ts';
+import { deviceRoutes } from './routes/devices.ts';
+import { bondingRoutes } from './routes/bonding.ts';
+import { testbedRoutes } from './routes/testbed.ts';
+
+/** What every route plugin receives. */
+export interface Services {
+  config: ApiConfig;
+  db: pg.Pool;
+  clock: Clock;
+  keys: KeyCache;
+}
+
+export interface BuildAppOptions extends Partial<ApiConfig> {
+  /** Apply pending migrations before serving (default true). */
+  migrate?: boolean;
+  /** Use an existing pool instead of creating one (it is not closed with the app). */
+  pool?: pg.Pool;
+}
+
+/** The shared schema document routes $ref into: `fleetbed#/components/schemas/<Name>`. */
+export const SCHEMA_DOC_ID = 'fleetbed';
+export const ref = (name: keyof typeof schemas) => ({ $ref: `${SCHEMA_DOC_ID}#/components/schemas/${name}` });
+
+/**
+ * Build the reference API: a Fastify app over PostgreSQL. It does not listen;
+ * server.ts does. Tests call `app.inject()`.
+ */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const { migrate: runMigrations = true, pool: givenPool, ...rest } = options;
+  const config = resolveConfig(rest);
+  const db = givenPool ?? createPool(config.databaseUrl, config.databasePoolSize);
+  if (runMigrations) {
+    const client = await db.connect();
+    try {
+      await migrate(client);
+    } finally {
+      client.release();
+    }
+  }
+
+  const app = Fastify({
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, strictSchema: false } },
+    return503OnClosing: true,
+  });
+  app.addSchema({ $id: SCHEMA_DOC_ID, components: { schemas } });
+
+  const services: Services = {
+    config,
+    db,
+    clock: config.testMode ? virtualClock(db) : systemClock(),
+    keys: new KeyCache(),
+  };
+
+  // Form bodies (RFC 6749 token requests) are parsed with URLSearchParams.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  app.setErrorHandler((err: FastifyError | ApiError | OAuthApiError, request, reply) => {
+    if (err instanceof OAuthApiError) {
+      return reply.code(err.status).header('cache-control', 'no-store').send({ error: err.error, error_description: err.message });
+    }
+    const apiError = err instanceof ApiError ? err : toApiError(err as FastifyError);
+    if (apiError.status >= 500) request.log.error({ err }, 'request failed');
+    if (apiError.headers) reply.headers(apiError.headers);
+    return reply.code(apiError.status).type('application/problem+json').send(apiError.toProblem(request.url));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const e = new ApiError('route-not-found', `No route ${request.method} ${request.url.split('?')[0]}. See contract/openapi.json for the routes this API serves.`);
+    return reply.code(404).type('application/problem+json').send(e.toProblem(request.url));
+  });
+
+  await app.register(healthRoutes(services));
+  await app.register(accountRoutes(services));
+  await app.register(oauthRoutes(services));
+  await app.register(factoryRoutes(services));
+  await app.register(deviceRoutes(services));
+  await app.register(bondingRoutes(services));
+  if (config.testMode) await app.register(testbedRoutes(services));
+
+  if (!givenPool) app.addHook('onClose', async () => db.end());
+  return app;
+}
+
+/** Fastify's own errors (validation, body parsing, limits) as problems: bad input is a 4xx. */
+function toApiError(err: FastifyError): ApiError {
+  if (err.validation) {
+    const v = err.validation[0];
+    const where = err.validationContext ?? 'body';
+    const path = v?.instancePath ? v.instancePath.replace(/^\//, '').replace(/\//g, '.') : '';
+    const missing = v?.keyword === 'required' ? String((v.params as { missingProperty?: string }).missingProperty) : undefined;
+    const extra = v?.keyword === 'additionalProperties' ? String((v.params as { additionalProperty?: string }).additionalProperty) : undefined;
+    const field = [where === 'body' ? '' : where, path, missing ?? extra ?? ''].filter(Boolean).join('.') || where;
+    const detail = extra
+      ? `${field} is not a field this route accepts (server-owned or unknown); remove it.`
+      : `${field} ${v?.message ?? 'is invalid'}.`;
+    return new ApiError('validation-failed', detail, { field });
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ApiError('malformed-json', `The body is not valid JSON: ${err.message}`, { field: 'body' });
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError('payload-too-large', `The body exceeds the limit: ${err.message}`, { field: 'body' });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ApiError('unsupported-media-type', `${err.message}. Send application/json.`, { field: 'Content-Type' });
+  }
+  if (err instanceof SyntaxError) return new ApiError('malformed-json', `The body is not valid JSON: ${err.message}`, { field: 'body' });
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+    return new ApiError('validation-failed', err.message);
+  }
+  return new ApiError('internal', 'The server failed to handle this request; it has been logged.');
+}

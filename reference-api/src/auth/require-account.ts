@@ -1,0 +1,41 @@
+import type { FastifyRequest } from 'fastify';
+import type pg from 'pg';
+import { ApiError } from '../errors.ts';
+import type { Clock } from '../clock.ts';
+import { hashToken, tokenKind } from './tokens.ts';
+
+export interface Principal {
+  accountId: string;
+  kind: 'consumer' | 'care-provider';
+}
+
+const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/;
+
+/** The access token of the request, or a 401 problem. */
+export function bearerToken(request: FastifyRequest): string {
+  const header = request.headers.authorization;
+  if (!header) throw new ApiError('unauthenticated', 'Send an OAuth access token as "Authorization: Bearer <token>".', { field: 'Authorization' });
+  const m = BEARER.exec(header);
+  if (!m?.[1]) throw new ApiError('unauthenticated', 'The Authorization header must be "Bearer <access token>".', { field: 'Authorization' });
+  if (tokenKind(m[1]) !== 'at') {
+    throw new ApiError('unauthenticated', 'That is not an access token (refresh tokens are only accepted by /v2/oauth/token).', { field: 'Authorization' });
+  }
+  return m[1];
+}
+
+/**
+ * Resolve the request's access token to its account. Expired, revoked and
+ * unknown tokens are all the same 401: the caller learns nothing about which.
+ */
+export async function requireAccount(request: FastifyRequest, db: pg.Pool, clock: Clock): Promise<Principal> {
+  const token = bearerToken(request);
+  const now = await clock.now(db);
+  const { rows } = await db.query<{ account_id: string; kind: Principal['kind'] }>(
+    `SELECT t.account_id, a.kind FROM access_tokens t JOIN accounts a USING (account_id)
+      WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > to_timestamp($2::double precision / 1000)`,
+    [hashToken(token), now],
+  );
+  const row = rows[0];
+  if (!row) throw new ApiError('unauthenticated', 'The access token is unknown, expired or revoked; refresh it at /v2/oauth/token.', { field: 'Authorization' });
+  return { accountId: row.account_id, kind: row.kind };
+}

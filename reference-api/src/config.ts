@@ -1,0 +1,117 @@
+/**
+ * Reference API configuration. Defaults live in one frozen object; resolveConfig()
+ * fills and validates them from an options object or the environment and throws
+ * before anything starts, naming the bad setting and value.
+ */
+export interface ApiConfig {
+  databaseUrl: string;
+  host: string;
+  port: number;
+  /** Test mode mounts the /testbed hooks and uses the virtual clock. */
+  testMode: boolean;
+  factorySecret: string;
+  /** HTTP worker processes (node:cluster). 1 means no cluster. */
+  workers: number;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  bondChallengeTtlSeconds: number;
+  /** scrypt cost parameter N (power of two). */
+  passwordHashCost: number;
+  /** Records older than this (device time vs. platform time) are rejected. */
+  lateWindowSeconds: number;
+  /** Records further in the future than this are rejected. */
+  futureSkewSeconds: number;
+  maxRecordsPerUpload: number;
+  idempotencyKeyTtlSeconds: number;
+  databasePoolSize: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
+}
+
+export const CONFIG_DEFAULTS = Object.freeze({
+  host: '127.0.0.1',
+  port: 8080,
+  testMode: false,
+  workers: 1,
+  accessTokenTtlSeconds: 15 * 60,
+  refreshTokenTtlSeconds: 30 * 24 * 3600,
+  bondChallengeTtlSeconds: 120,
+  passwordHashCost: 16384,
+  lateWindowSeconds: 30 * 24 * 3600,
+  futureSkewSeconds: 24 * 3600,
+  maxRecordsPerUpload: 256,
+  idempotencyKeyTtlSeconds: 7 * 24 * 3600,
+  databasePoolSize: 10,
+  logLevel: 'warn',
+} satisfies Partial<ApiConfig>);
+
+export class ConfigError extends Error {
+  readonly code = 'FLEETBED_API_CONFIG_INVALID';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function int(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = typeof value === 'string' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+/** Fill defaults into `options` and validate. */
+export function resolveConfig(options: Partial<ApiConfig>): ApiConfig {
+  const o = { ...CONFIG_DEFAULTS, ...stripUndefined(options) };
+  if (!o.databaseUrl) throw new ConfigError('databaseUrl (DATABASE_URL) is required, e.g. postgres://user@127.0.0.1:5432/db');
+  if (!/^postgres(ql)?:\/\//.test(o.databaseUrl)) {
+    throw new ConfigError(`DATABASE_URL must start with postgres:// or postgresql://, got ${JSON.stringify(o.databaseUrl)}`);
+  }
+  if (!o.factorySecret || o.factorySecret.length < 16) {
+    throw new ConfigError('factorySecret (FLEETBED_FACTORY_SECRET) is required and must be at least 16 characters');
+  }
+  const cost = int('passwordHashCost', o.passwordHashCost, 2, 1 << 20);
+  if ((cost & (cost - 1)) !== 0) throw new ConfigError(`passwordHashCost must be a power of two, got ${cost}`);
+  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'silent'];
+  if (!levels.includes(o.logLevel)) throw new ConfigError(`logLevel must be one of ${levels.join(', ')}, got ${JSON.stringify(o.logLevel)}`);
+  return {
+    databaseUrl: o.databaseUrl,
+    host: o.host,
+    port: int('port', o.port, 0, 65535),
+    testMode: Boolean(o.testMode),
+    factorySecret: o.factorySecret,
+    workers: int('workers', o.workers, 1, 64),
+    accessTokenTtlSeconds: int('accessTokenTtlSeconds', o.accessTokenTtlSeconds, 1),
+    refreshTokenTtlSeconds: int('refreshTokenTtlSeconds', o.refreshTokenTtlSeconds, 1),
+    bondChallengeTtlSeconds: int('bondChallengeTtlSeconds', o.bondChallengeTtlSeconds, 1),
+    passwordHashCost: cost,
+    lateWindowSeconds: int('lateWindowSeconds', o.lateWindowSeconds, 0),
+    futureSkewSeconds: int('futureSkewSeconds', o.futureSkewSeconds, 0),
+    maxRecordsPerUpload: int('maxRecordsPerUpload', o.maxRecordsPerUpload, 1, 10_000),
+    idempotencyKeyTtlSeconds: int('idempotencyKeyTtlSeconds', o.idempotencyKeyTtlSeconds, 1),
+    databasePoolSize: int('databasePoolSize', o.databasePoolSize, 1, 1000),
+    logLevel: o.logLevel,
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Read the configuration from environment variables (see README, "Reference API"). */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const testMode = env.FLEETBED_TEST_MODE === '1' || env.FLEETBED_TEST_MODE === 'true';
+  return resolveConfig({
+    databaseUrl: env.DATABASE_URL,
+    host: env.HOST,
+    port: env.PORT === undefined ? undefined : Number(env.PORT),
+    testMode,
+    factorySecret: env.FLEETBED_FACTORY_SECRET,
+    workers: env.FLEETBED_WORKERS === undefined ? undefined : Number(env.FLEETBED_WORKERS),
+    passwordHashCost:
+      env.FLEETBED_PASSWORD_HASH_COST !== undefined ? Number(env.FLEETBED_PASSWORD_HASH_COST) : testMode ? 1024 : undefined,
+    lateWindowSeconds: env.FLEETBED_LATE_WINDOW_SECONDS === undefined ? undefined : Number(env.FLEETBED_LATE_WINDOW_SECONDS),
+    databasePoolSize: env.FLEETBED_DB_POOL_SIZE === undefined ? undefined : Number(env.FLEETBED_DB_POOL_SIZE),
+    logLevel: env.FLEETBED_LOG_LEVEL as ApiConfig['logLevel'] | undefined,
+  } as Partial<ApiConfig>);
+}
