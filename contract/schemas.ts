@@ -143,6 +143,97 @@ export const schemas = {
     required: ['deviceId', 'accountId', 'bondedAt'],
     properties: { deviceId, accountId: uuid, bondedAt: dateTime },
   },
+  UploadRequest: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['records'],
+    properties: {
+      records: {
+        type: 'array',
+        minItems: 1,
+        maxItems: 10000,
+        description: 'Signed session records: each the 34-byte record followed by its 64-byte Ed25519 signature, base64url without padding (131 characters). The server limit (default 256 per upload) is a 413 when exceeded.',
+        items: { type: 'string', maxLength: 1024 },
+      },
+    },
+  },
+  RecordVerdict: {
+    type: 'object',
+    required: ['deviceId', 'seq', 'verdict'],
+    properties: {
+      deviceId,
+      seq: { type: 'integer' },
+      verdict: { type: 'string', enum: ['stored', 'duplicate', 'rejected'] },
+      code: { type: 'string', enum: ['signature-invalid', 'device-not-bonded', 'too-late', 'too-far-in-future', 'seq-conflict'] },
+      detail: { type: 'string' },
+    },
+  },
+  UploadResponse: {
+    type: 'object',
+    required: ['results', 'counts'],
+    properties: {
+      results: { type: 'array', items: { $ref: '#/components/schemas/RecordVerdict' } },
+      counts: {
+        type: 'object',
+        required: ['stored', 'duplicate', 'rejected'],
+        properties: { stored: { type: 'integer' }, duplicate: { type: 'integer' }, rejected: { type: 'integer' } },
+      },
+    },
+  },
+  UploadRejectedProblem: {
+    allOf: [{ $ref: '#/components/schemas/Problem' }, { $ref: '#/components/schemas/UploadResponse' }],
+  },
+  Session: {
+    type: 'object',
+    required: ['deviceId', 'seq', 'startedAt', 'durationS', 'zones', 'pressureAlerts', 'headId', 'headType', 'firmwareVersion', 'batteryPct', 'clockReset', 'receivedAt'],
+    properties: {
+      deviceId,
+      seq: { type: 'integer' },
+      startedAt: { ...dateTime, description: 'device clock' },
+      durationS: { type: 'integer' },
+      zones: { type: 'integer', description: 'bitmask of the 8 mouth zones covered' },
+      pressureAlerts: { type: 'integer' },
+      headId: { type: 'integer' },
+      headType: { type: ['string', 'null'], description: 'inferred from the head-id side table; null when unresolved' },
+      firmwareVersion,
+      batteryPct: { type: 'integer' },
+      clockReset: { type: 'boolean' },
+      receivedAt: { ...dateTime, description: 'platform clock' },
+    },
+  },
+  SessionPage: {
+    type: 'object',
+    required: ['sessions', 'nextCursor'],
+    properties: {
+      sessions: { type: 'array', items: { $ref: '#/components/schemas/Session' } },
+      nextCursor: { type: ['string', 'null'] },
+    },
+  },
+  CareProviderRegistration: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['email', 'password', 'displayName'],
+    properties: {
+      email: { type: 'string', format: 'email', maxLength: 254 },
+      password: { type: 'string', minLength: 10, maxLength: 200 },
+      displayName: { type: 'string', minLength: 1, maxLength: 100 },
+    },
+  },
+  Consent: {
+    type: 'object',
+    required: ['patientAccountId', 'providerAccountId', 'grantedAt'],
+    properties: { patientAccountId: uuid, providerAccountId: uuid, grantedAt: dateTime },
+  },
+  CarePatientSessions: {
+    type: 'object',
+    required: ['patient', 'from', 'to', 'sessions'],
+    properties: {
+      patient: { type: 'object', required: ['accountId', 'displayName'], properties: { accountId: uuid, displayName: { type: 'string' } } },
+      from: dateTime,
+      to: dateTime,
+      sessions: { type: 'array', items: { $ref: '#/components/schemas/Session' } },
+    },
+  },
   Clock: {
     type: 'object',
     required: ['epochMs', 'iso'],

@@ -14,6 +14,9 @@ import { factoryRoutes } from './routes/factory.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { bondingRoutes } from './routes/bonding.ts';
 import { testbedRoutes } from './routes/testbed.ts';
+import { uploadRoutes } from './routes/uploads.ts';
+import { sessionRoutes } from './routes/sessions.ts';
+import { careRoutes } from './routes/care.ts';
 
 /** What every route plugin receives. */
 export interface Services {
@@ -91,6 +94,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(factoryRoutes(services));
   await app.register(deviceRoutes(services));
   await app.register(bondingRoutes(services));
+  await app.register(uploadRoutes(services));
+  await app.register(sessionRoutes(services));
+  await app.register(careRoutes(services));
   if (config.testMode) await app.register(testbedRoutes(services));
 
   if (!givenPool) app.addHook('onClose', async () => db.end());

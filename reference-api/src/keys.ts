@@ -13,6 +13,11 @@ export class KeyCache {
     this.#max = max;
   }
 
+  /** The cached key of a device (device keys are immutable in the database), if any. */
+  peek(deviceId: number): KeyObject | undefined {
+    return this.#entries.get(deviceId)?.key;
+  }
+
   get(deviceId: number, raw: Buffer): KeyObject {
     const hit = this.#entries.get(deviceId);
     if (hit && hit.raw.equals(raw)) return hit.key;

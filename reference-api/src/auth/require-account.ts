@@ -7,6 +7,8 @@ import { hashToken, tokenKind } from './tokens.ts';
 export interface Principal {
   accountId: string;
   kind: 'consumer' | 'care-provider';
+  /** The platform clock (virtual in test mode) read in the same query, in ms. */
+  now: number;
 }
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/;
@@ -24,18 +26,21 @@ export function bearerToken(request: FastifyRequest): string {
 }
 
 /**
- * Resolve the request's access token to its account. Expired, revoked and
- * unknown tokens are all the same 401: the caller learns nothing about which.
+ * Resolve the request's access token to its account, reading the clock in the
+ * same round trip. Expired, revoked and unknown tokens are all the same 401:
+ * the caller learns nothing about which.
  */
 export async function requireAccount(request: FastifyRequest, db: pg.Pool, clock: Clock): Promise<Principal> {
   const token = bearerToken(request);
-  const now = await clock.now(db);
-  const { rows } = await db.query<{ account_id: string; kind: Principal['kind'] }>(
-    `SELECT t.account_id, a.kind FROM access_tokens t JOIN accounts a USING (account_id)
-      WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > to_timestamp($2::double precision / 1000)`,
-    [hashToken(token), now],
+  const nowSql = clock.virtual ? '(SELECT now_ms FROM testbed_clock)' : '$2::bigint';
+  const params: unknown[] = [hashToken(token)];
+  if (!clock.virtual) params.push(await clock.now());
+  const { rows } = await db.query<{ account_id: string; kind: Principal['kind']; now_ms: number }>(
+    `SELECT t.account_id, a.kind, ${nowSql} AS now_ms FROM access_tokens t JOIN accounts a USING (account_id)
+      WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > to_timestamp(${nowSql}::double precision / 1000)`,
+    params,
   );
   const row = rows[0];
   if (!row) throw new ApiError('unauthenticated', 'The access token is unknown, expired or revoked; refresh it at /v2/oauth/token.', { field: 'Authorization' });
-  return { accountId: row.account_id, kind: row.kind };
+  return { accountId: row.account_id, kind: row.kind, now: row.now_ms };
 }

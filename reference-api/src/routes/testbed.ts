@@ -13,6 +13,10 @@ export const DIGEST_TABLES: ReadonlyArray<{ table: string; orderBy: string }> = 
   { table: 'identity_accounts', orderBy: 'account_id' },
   { table: 'devices', orderBy: 'device_id' },
   { table: 'events', orderBy: 'event_id' },
+  { table: 'consumables', orderBy: 'head_id' },
+  { table: 'sessions', orderBy: 'device_id, seq' },
+  { table: 'identity_care_consents', orderBy: 'patient_account_id, provider_account_id' },
+  { table: 'identity_join_audit', orderBy: 'audit_id' },
 ];
 
 const extraDigestTables: Array<{ table: string; orderBy: string }> = [];
