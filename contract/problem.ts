@@ -35,7 +35,6 @@ export const PROBLEMS = Object.freeze({
   'clock-backwards': { status: 409, title: 'The virtual clock cannot go backwards' },
   'idempotency-key-required': { status: 400, title: 'An Idempotency-Key header is required' },
   'idempotency-key-reused': { status: 409, title: 'The Idempotency-Key was used with a different body' },
-  'idempotency-key-in-flight': { status: 409, title: 'A request with this Idempotency-Key is still being processed' },
   'consent-required': { status: 403, title: 'The patient has not granted this care provider consent' },
   'upload-rejected': { status: 422, title: 'No record of the upload was accepted' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },

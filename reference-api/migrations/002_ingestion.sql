@@ -43,16 +43,15 @@ CREATE TRIGGER sessions_append_only_truncate BEFORE TRUNCATE ON sessions
 
 ALTER TABLE events ADD COLUMN seq bigint;
 
--- Idempotency keys, scoped to the account that used them. response IS NULL
--- while the first request with the key is in flight.
+-- Idempotency keys, scoped to the account that used them. The row is written
+-- in the same statement as the records it covers, so it exists only once they
+-- are committed. `outcome` holds what is needed to rebuild the exact response.
 CREATE TABLE idempotency_keys (
   account_id     uuid NOT NULL REFERENCES accounts (account_id),
   key            text NOT NULL,
   request_hash   bytea NOT NULL,
-  status         smallint,
-  response       jsonb,
+  outcome        jsonb NOT NULL,
   created_at     timestamptz NOT NULL,   -- platform clock (virtual in test mode)
-  started_wall   timestamptz NOT NULL DEFAULT clock_timestamp(),
   PRIMARY KEY (account_id, key)
 );
 CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
