@@ -21,6 +21,7 @@ import pg from 'pg';
 import { Pool } from 'undici';
 import hdr from 'hdr-histogram-js';
 import { EmbeddedEnvironment } from '../env/index.ts';
+import { cpuSecondsByGroup } from './cpu-usage.ts';
 import { bondProofSigningBytes } from '../../contract/bond-proof.ts';
 import { deriveDeviceKey } from '../../simulators/device-keys.ts';
 
@@ -137,18 +138,22 @@ async function send(histogram: hdr.Histogram, startedAt = performance.now()): Pr
 const newHistogram = () => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: 3 });
 
 // 3. Closed loop at rising concurrency.
-const levels: { concurrency: number; recordsPerSecond: number; p50Ms: number; p99Ms: number }[] = [];
+const levels: { concurrency: number; recordsPerSecond: number; p50Ms: number; p99Ms: number; cpuMicrosPerRecord: Record<string, number> }[] = [];
+const groups = () => cpuSecondsByGroup({ api: [env.pids.api!], postgres: [env.pids.postgres!], loadgen: [process.pid] });
 for (const c of LEVELS) {
   const h = newHistogram();
   const before = storedTotal;
+  const cpuBefore = groups();
   const start = performance.now();
   const end = start + SECONDS * 1000;
   await Promise.all(Array.from({ length: c }, async () => {
     while (performance.now() < end) await send(h);
   }));
   const rate = (storedTotal - before) / ((performance.now() - start) / 1000);
-  levels.push({ concurrency: c, recordsPerSecond: Math.round(rate), p50Ms: h.getValueAtPercentile(50) / 1000, p99Ms: h.getValueAtPercentile(99) / 1000 });
-  log(`concurrency ${String(c).padStart(3)}: ${Math.round(rate).toString().padStart(6)} records/s  p50 ${(h.getValueAtPercentile(50) / 1000).toFixed(1)} ms  p99 ${(h.getValueAtPercentile(99) / 1000).toFixed(1)} ms`);
+  const cpuAfter = groups();
+  const cpuMicrosPerRecord = Object.fromEntries(Object.keys(cpuAfter).map((k) => [k, Math.round(((cpuAfter[k]! - cpuBefore[k]!) * 1e6) / (storedTotal - before))]));
+  levels.push({ concurrency: c, recordsPerSecond: Math.round(rate), p50Ms: h.getValueAtPercentile(50) / 1000, p99Ms: h.getValueAtPercentile(99) / 1000, cpuMicrosPerRecord });
+  log(`concurrency ${String(c).padStart(3)}: ${Math.round(rate).toString().padStart(6)} records/s  p50 ${(h.getValueAtPercentile(50) / 1000).toFixed(1)} ms  p99 ${(h.getValueAtPercentile(99) / 1000).toFixed(1)} ms  CPU µs/record ${JSON.stringify(cpuMicrosPerRecord)}`);
 }
 const peak = levels.reduce((a, b) => (b.recordsPerSecond > a.recordsPerSecond ? b : a));
 

