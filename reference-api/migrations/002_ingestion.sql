@@ -32,7 +32,6 @@ CREATE TABLE sessions (
   received_at       timestamptz NOT NULL,   -- platform clock
   PRIMARY KEY (device_id, seq)
 );
-CREATE INDEX sessions_device_time ON sessions (device_id, started_at, seq);
 CREATE INDEX sessions_account_time ON sessions (account_id, started_at);
 
 -- Sessions are facts too: never updated, never deleted.
@@ -40,8 +39,6 @@ CREATE TRIGGER sessions_append_only_row BEFORE UPDATE OR DELETE ON sessions
   FOR EACH ROW EXECUTE FUNCTION fleetbed_refuse_mutation();
 CREATE TRIGGER sessions_append_only_truncate BEFORE TRUNCATE ON sessions
   FOR EACH STATEMENT EXECUTE FUNCTION fleetbed_refuse_mutation();
-
-ALTER TABLE events ADD COLUMN seq bigint;
 
 -- Idempotency keys, scoped to the account that used them. The row is written
 -- in the same statement as the records it covers, so it exists only once they

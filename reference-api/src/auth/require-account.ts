@@ -35,11 +35,12 @@ export async function requireAccount(request: FastifyRequest, db: pg.Pool, clock
   const nowSql = clock.virtual ? '(SELECT now_ms FROM testbed_clock)' : '$2::bigint';
   const params: unknown[] = [hashToken(token)];
   if (!clock.virtual) params.push(await clock.now());
-  const { rows } = await db.query<{ account_id: string; kind: Principal['kind']; now_ms: number }>(
-    `SELECT t.account_id, a.kind, ${nowSql} AS now_ms FROM access_tokens t JOIN accounts a USING (account_id)
+  const { rows } = await db.query<{ account_id: string; kind: Principal['kind']; now_ms: number }>({
+    name: clock.virtual ? 'fleetbed-auth-virtual' : 'fleetbed-auth',
+    text: `SELECT t.account_id, a.kind, ${nowSql} AS now_ms FROM access_tokens t JOIN accounts a USING (account_id)
       WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > to_timestamp(${nowSql}::double precision / 1000)`,
-    params,
-  );
+    values: params,
+  });
   const row = rows[0];
   if (!row) throw new ApiError('unauthenticated', 'The access token is unknown, expired or revoked; refresh it at /v2/oauth/token.', { field: 'Authorization' });
   return { accountId: row.account_id, kind: row.kind, now: row.now_ms };

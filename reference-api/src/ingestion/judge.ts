@@ -26,7 +26,7 @@ export function judge(prepared: PreparedRecord[], nowMs: number, keys: KeyCache,
       v = rejected(deviceId, seq, 'too-late', `the record started ${Math.floor((nowS - startedAt) / 86400)} days before the platform clock; the late window is ${config.lateWindowSeconds / 86400} days`);
     } else if (startedAt - nowS > config.futureSkewSeconds) {
       v = rejected(deviceId, seq, 'too-far-in-future', `the record starts ${Math.round(startedAt - nowS)} s after the platform clock; at most ${config.futureSkewSeconds} s is allowed`);
-    } else if (seen.has(recordKey(deviceId, seq))) v = { deviceId, seq, verdict: 'duplicate' };
+    } else if (seen.has(recordKey(deviceId, seq))) continue; // a repeat inside the batch: assemble() judges it by its first copy
     if (v) judged[p.index] = v;
     else {
       seen.add(recordKey(deviceId, seq));
@@ -41,15 +41,37 @@ export function assemble(prepared: PreparedRecord[], outcome: StoreOutcome): Upl
   const stored = new Set(outcome.stored.map(([d, s]) => recordKey(d, s)));
   const owned = new Set(outcome.owned);
   const conflicts = new Set(outcome.conflicts.map(([d, s]) => recordKey(d, s)));
+  const firstOf = new Map<string, { bytes: Buffer; verdict: RecordVerdict }>();
   const results = prepared.map((p): RecordVerdict => {
     const pre = outcome.judged[p.index];
     if (pre) return pre;
     const { deviceId, seq } = p.record;
     const k = recordKey(deviceId, seq);
-    if (stored.has(k)) return { deviceId, seq, verdict: 'stored' };
-    if (!owned.has(deviceId)) return rejected(deviceId, seq, 'device-not-bonded');
-    if (conflicts.has(k)) return rejected(deviceId, seq, 'seq-conflict');
-    return { deviceId, seq, verdict: 'duplicate' };
+    const first = firstOf.get(k);
+    if (first) return repeatVerdict(p, first);
+    const verdict: RecordVerdict = stored.has(k)
+      ? { deviceId, seq, verdict: 'stored' }
+      : !owned.has(deviceId)
+        ? rejected(deviceId, seq, 'device-not-bonded')
+        : conflicts.has(k)
+          ? rejected(deviceId, seq, 'seq-conflict')
+          : { deviceId, seq, verdict: 'duplicate' };
+    firstOf.set(k, { bytes: p.recordBytes, verdict });
+    return verdict;
   });
   return summarize(results);
+}
+
+/**
+ * A later copy of a (device, seq) inside one batch shares its first copy's fate:
+ * the same bytes are a duplicate of a stored record (or rejected like the first),
+ * different bytes are a seq-conflict — never "duplicate", which tells the phone
+ * its bytes are safe to delete. A copy of a device not bonded to the account is
+ * rejected like the first.
+ */
+function repeatVerdict(p: PreparedRecord, first: { bytes: Buffer; verdict: RecordVerdict }): RecordVerdict {
+  const { deviceId, seq } = p.record;
+  const v = first.verdict;
+  if (v.verdict === 'rejected') return p.recordBytes.equals(first.bytes) || v.code === 'device-not-bonded' ? v : rejected(deviceId, seq, 'seq-conflict');
+  return p.recordBytes.equals(first.bytes) ? { deviceId, seq, verdict: 'duplicate' } : rejected(deviceId, seq, 'seq-conflict');
 }

@@ -27,8 +27,8 @@ export const recordKey = (deviceId: number, seq: number) => `${deviceId}:${seq}`
  * One statement — one round trip, one atomic transaction — stores an upload:
  * consumables (unknown heads kept unresolved), sessions of devices bonded to
  * the account (ON CONFLICT on (device, seq): stored exactly once, even when two
- * copies race on two connections), one `session.recorded` event per stored
- * session, and last the Idempotency-Key row with the outcome. If the key is
+ * copies race on two connections), one `upload.stored` event per
+ * upload, and last the Idempotency-Key row with the outcome. If the key is
  * already taken (or being taken by a concurrent request, which we then wait
  * for), its unique index fails the statement and everything above rolls back:
  * `{ fresh: false }`, nothing written.
@@ -40,8 +40,9 @@ export async function storeRecords(
   const c = args.candidates;
   const col = <T>(f: (p: PreparedRecord) => T) => c.map(f);
   try {
-    const { rows } = await db.query<{ outcome: StoreOutcome }>(
-      `WITH input AS (
+    const { rows } = await db.query<{ outcome: StoreOutcome }>({
+      name: 'fleetbed-store-records',
+      text: `WITH input AS (
          SELECT * FROM unnest($5::bigint[], $6::bigint[], $7::bigint[], $8::text[], $9::int[], $10::smallint[], $11::smallint[],
                               $12::text[], $13::smallint[], $14::boolean[], $15::boolean[], $16::bytea[], $17::bytea[], $18::double precision[])
            AS u(device_id, seq, head_id, head_type, duration_s, zones, pressure_alerts, firmware_version, battery_pct,
@@ -62,12 +63,16 @@ export async function storeRecords(
          SELECT device_id, seq, $1, head_id, to_timestamp(started_s), duration_s, zones, pressure_alerts, firmware_version,
                 battery_pct, clock_reset, head_changed, record, signature, to_timestamp($4::double precision / 1000)
            FROM owned
+          ORDER BY device_id, seq -- one lock order for every upload: overlapping batches in any order cannot deadlock
          ON CONFLICT DO NOTHING
          RETURNING device_id, seq
        ),
        ev AS (
-         INSERT INTO events (kind, device_id, account_id, occurred_at, seq)
-         SELECT 'session.recorded', device_id, $1, to_timestamp($4::double precision / 1000), seq FROM ins
+         -- One append-only fact per upload that stored anything: who relayed what, when.
+         INSERT INTO events (kind, account_id, occurred_at, data)
+         SELECT 'upload.stored', $1, to_timestamp($4::double precision / 1000),
+                jsonb_build_object('idempotencyKey', $2::text, 'stored', (SELECT count(*) FROM ins))
+          WHERE EXISTS (SELECT 1 FROM ins)
        ),
        conflicts AS (
          -- The statement's snapshot: only copies committed before this upload.
@@ -83,7 +88,7 @@ export async function storeRecords(
        INSERT INTO idempotency_keys (account_id, key, request_hash, outcome, created_at)
        SELECT $1, $2, $3, o, to_timestamp($4::double precision / 1000) FROM outcome
        RETURNING outcome`,
-      [
+      values: [
         args.accountId,
         args.key,
         args.requestHash,
@@ -107,11 +112,39 @@ export async function storeRecords(
         col((p) => p.record.startedAt),
         JSON.stringify(args.judged),
       ],
-    );
+    });
     return { fresh: true, outcome: rows[0]!.outcome };
   } catch (err) {
     const e = err as { code?: string; constraint?: string };
     if (e.code === '23505' && e.constraint === 'idempotency_keys_pkey') return { fresh: false };
     throw err;
   }
+}
+
+/**
+ * The `conflicts` CTE reads the statement's snapshot, so a different copy of a
+ * (device, seq) committed by a concurrent upload while this statement waited on
+ * it is invisible there: the record would be answered "duplicate" although its
+ * bytes were never stored — a silent drop. Re-check, now that the winner is
+ * committed, the records the statement reported neither stored nor conflicting,
+ * and write any conflict into the key's outcome so that replays agree. One extra
+ * query, only for uploads that carried already-stored records.
+ */
+export async function recheckDuplicates(db: pg.Pool, args: { accountId: string; key: string; candidates: PreparedRecord[] }, outcome: StoreOutcome): Promise<StoreOutcome> {
+  const settled = new Set([...outcome.stored, ...outcome.conflicts].map(([d, s]) => recordKey(d, s)));
+  const owned = new Set(outcome.owned);
+  const unsure = args.candidates.filter((p) => owned.has(p.record.deviceId) && !settled.has(recordKey(p.record.deviceId, p.record.seq)));
+  if (unsure.length === 0) return outcome;
+  const { rows } = await db.query<{ device_id: number; seq: number }>(
+    `SELECT s.device_id, s.seq FROM unnest($1::bigint[], $2::bigint[], $3::bytea[]) AS u(device_id, seq, record)
+       JOIN sessions s USING (device_id, seq) WHERE s.record <> u.record`,
+    [unsure.map((p) => p.record.deviceId), unsure.map((p) => p.record.seq), unsure.map((p) => p.recordBytes)],
+  );
+  if (rows.length === 0) return outcome;
+  const conflicts = [...outcome.conflicts, ...rows.map((r): [number, number] => [r.device_id, r.seq])];
+  const updated = await db.query<{ outcome: StoreOutcome }>(
+    `UPDATE idempotency_keys SET outcome = jsonb_set(outcome, '{conflicts}', $3::jsonb) WHERE account_id = $1 AND key = $2 RETURNING outcome`,
+    [args.accountId, args.key, JSON.stringify(conflicts)],
+  );
+  return updated.rows[0]?.outcome ?? { ...outcome, conflicts };
 }

@@ -3,7 +3,7 @@ import { ref, type Services } from '../app.ts';
 import { ApiError } from '../errors.ts';
 import { requireAccount } from '../auth/require-account.ts';
 import { prepareRecords, uploadHash, type PreparedRecord } from '../ingestion/prepare.ts';
-import { storeRecords, type StoreOutcome } from '../ingestion/store.ts';
+import { recheckDuplicates, storeRecords, type StoreOutcome } from '../ingestion/store.ts';
 import { assemble, judge } from '../ingestion/judge.ts';
 import type { UploadResponse } from '../ingestion/verdicts.ts';
 
@@ -55,7 +55,10 @@ export const uploadRoutes =
 
         for (let attempt = 0; ; attempt++) {
           const result = await storeRecords(db, { accountId: me.accountId, key, requestHash, now: me.now, candidates, judged });
-          if (result.fresh) return send(reply, assemble(prepared, result.outcome), request.url, false);
+          if (result.fresh) {
+            const outcome = await recheckDuplicates(db, { accountId: me.accountId, key, candidates }, result.outcome);
+            return send(reply, assemble(prepared, outcome), request.url, false);
+          }
           const previous = await db.query<{ request_hash: Buffer; outcome: StoreOutcome; expired: boolean }>(
             `SELECT request_hash, outcome, created_at < to_timestamp(($3::double precision - $4) / 1000) AS expired
                FROM idempotency_keys WHERE account_id = $1 AND key = $2`,

@@ -1,0 +1,664 @@
+/**
+ * The OpenAPI 3.1 document of every route the reference API serves, built from
+ * the same JSON Schemas the API validates with (schemas.ts), so the two cannot
+ * drift. `npm run openapi:emit` writes it to contract/openapi.json; a test fails
+ * when the committed file differs, and test/contract/conformance.test.ts checks
+ * the running API against it (no undocumented route, every answer documented).
+ *
+ * Adding a route is one entry in `paths` below, for example:
+ *
+ *   '/v2/ota/rollouts/{rolloutId}': {
+ *     parameters: [rolloutIdParam],
+ *     get: {
+ *       operationId: 'getRollout',
+ *       tags: ['ota'],                       // and add { name: 'ota', ... } to TAGS
+ *       summary: 'One staged rollout',
+ *       security: FACTORY,
+ *       responses: respond(
+ *         { 200: json('Rollout', 'The rollout and its stages.') },   // 'Rollout' added to schemas.ts
+ *         problems(INVALID, FACTORY_REFUSALS, { 404: ['not-found'] }),
+ *       ),
+ *     },
+ *   },
+ *
+ * Rules the tests hold every entry to: a unique operationId; every response
+ * body is a `$ref` into components.schemas (add new shapes to schemas.ts);
+ * every error the route can answer is listed, each problem code under the HTTP
+ * status contract/problem.ts gives it (the compiler checks this); every
+ * `{param}` in the path is declared. Test-mode-only routes go through
+ * `testbed({...})`. A new tag goes into TAGS.
+ */
+import { schemas, params, type SchemaName } from './schemas.ts';
+import { PROBLEMS, type OAuthErrorCode, type ProblemCode } from './problem.ts';
+
+// ---------------------------------------------------------------- document types
+
+export const HTTP_METHODS = Object.freeze(['get', 'put', 'post', 'delete', 'patch'] as const);
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+/** A reference to a named schema of schemas.ts. */
+export type SchemaRef = `#/components/schemas/${SchemaName}`;
+type JsonSchema = { readonly [keyword: string]: unknown };
+/** Response bodies always name their schema; they may narrow it with sibling keywords. */
+type RefSchema = { readonly $ref: SchemaRef; readonly [keyword: string]: unknown };
+
+export interface MediaTypeObject<S extends JsonSchema = JsonSchema> {
+  schema: S;
+  [extension: `x-${string}`]: unknown;
+}
+
+export interface HeaderObject {
+  description: string;
+  /** True when every response of this status carries the header. */
+  required?: boolean;
+  schema: JsonSchema;
+}
+
+export interface ResponseObject {
+  description: string;
+  headers?: Record<string, HeaderObject>;
+  content?: Record<string, MediaTypeObject<RefSchema>>;
+}
+
+/** Keys are HTTP status codes. */
+export type Responses = Record<number, ResponseObject>;
+
+export interface ParameterObject {
+  name: string;
+  in: 'path' | 'query' | 'header';
+  required?: boolean;
+  description?: string;
+  schema: JsonSchema;
+}
+
+export interface RequestBodyObject {
+  required: boolean;
+  description?: string;
+  content: Record<string, MediaTypeObject>;
+}
+
+export interface OperationObject {
+  operationId: string;
+  tags: readonly [Tag, ...Tag[]];
+  summary: string;
+  description?: string;
+  /** Empty for public routes; otherwise the schemes of securitySchemes, any one of which suffices. */
+  security: ReadonlyArray<Partial<Record<SecuritySchemeName, readonly string[]>>>;
+  parameters?: readonly ParameterObject[];
+  requestBody?: RequestBodyObject;
+  responses: Responses;
+  /** Served only when the platform runs in test mode; 404 otherwise. */
+  'x-fleetbed-test-mode-only'?: true;
+}
+
+export type PathItemObject = { parameters?: readonly ParameterObject[] } & { [M in HttpMethod]?: OperationObject };
+
+// ---------------------------------------------------------------- building blocks
+
+const TAGS = [
+  { name: 'health', description: 'Liveness and readiness probes.' },
+  { name: 'accounts', description: 'Consumer accounts (humans, who own devices).' },
+  { name: 'oauth', description: 'OAuth 2.0 (RFC 6749) token endpoint and RFC 7009 revocation, for phones. Errors are RFC 6749 §5.2 JSON, not problems.' },
+  { name: 'factory', description: 'Factory provisioning of devices and their Ed25519 public keys. Factory credential only.' },
+  { name: 'devices', description: "The owner's view of their devices. A device of another account is a 404, like one that does not exist." },
+  { name: 'bonding', description: 'Pairing a device to an account with a device-signed button-press proof (contract/bond-proof.ts), and unpairing.' },
+  { name: 'uploads', description: 'Phones relay device-signed session records (contract/record.ts); the platform verifies every signature and answers a verdict per record.' },
+  { name: 'sessions', description: "The owner's view of a device's brushing sessions." },
+  { name: 'care', description: 'The care-provider tier: patients grant consent; a provider reads a consenting patient’s sessions, and every such identity-telemetry join is audited.' },
+  { name: 'testbed', description: 'Testbed hooks: exist only when the platform runs in test mode, and answer 404 otherwise.' },
+] as const;
+type Tag = (typeof TAGS)[number]['name'];
+
+const securitySchemes = {
+  phoneBearer: {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'opaque (at_…)',
+    description: 'An OAuth 2.0 access token from POST /v2/oauth/token (client_id fleetbed-phone), of a consumer or care-provider account. Refresh tokens are refused here.',
+  },
+  factoryCredential: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Factory-Credential',
+    description: 'The factory secret. Factory routes refuse OAuth tokens (403 forbidden).',
+  },
+} as const;
+type SecuritySchemeName = keyof typeof securitySchemes;
+
+/** Public route: no credential. */
+const PUBLIC = [] as const;
+/** A phone's OAuth access token. */
+const PHONE = [{ phoneBearer: [] }] as const;
+/** The factory credential header. */
+const FACTORY = [{ factoryCredential: [] }] as const;
+
+const PROBLEM_JSON = 'application/problem+json';
+const JSON_TYPE = 'application/json';
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+const NDJSON_TYPE = 'application/x-ndjson';
+
+const schemaRef = (name: SchemaName) => ({ $ref: `#/components/schemas/${name}` as const });
+
+/** A required JSON request body of schema `name`. */
+function jsonBody(name: SchemaName, description?: string): RequestBodyObject {
+  return { required: true, ...(description ? { description } : {}), content: { [JSON_TYPE]: { schema: schemaRef(name) } } };
+}
+
+/** A JSON response of schema `name`. */
+function json(name: SchemaName, description: string, headers?: Record<string, HeaderObject>): ResponseObject {
+  return { description, ...(headers ? { headers } : {}), content: { [JSON_TYPE]: { schema: schemaRef(name) } } };
+}
+
+/** A response without a body. */
+const empty = (description: string, headers?: Record<string, HeaderObject>): ResponseObject => ({ description, ...(headers ? { headers } : {}) });
+
+type ProblemStatus = (typeof PROBLEMS)[ProblemCode]['status'];
+type CodesWithStatus<S extends number> = { [C in ProblemCode]: (typeof PROBLEMS)[C]['status'] extends S ? C : never }[ProblemCode];
+/** HTTP status → the problem codes a route answers with it (the compiler checks that each code has that status). */
+type ProblemMap = { [S in ProblemStatus]?: ReadonlyArray<CodesWithStatus<S>> };
+
+/**
+ * RFC 9457 problem responses, one per status, narrowing Problem to the codes
+ * listed. Several maps merge (codes of the same status are concatenated).
+ */
+function problems(...maps: ProblemMap[]): Responses {
+  const byStatus = new Map<number, ProblemCode[]>();
+  for (const map of maps) {
+    for (const [status, codes] of Object.entries(map) as Array<[string, readonly ProblemCode[]]>) {
+      const list = byStatus.get(Number(status)) ?? [];
+      for (const c of codes) if (!list.includes(c)) list.push(c);
+      byStatus.set(Number(status), list);
+    }
+  }
+  const out: Responses = {};
+  for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
+    out[status] = {
+      description: `Problem: ${codes.map((c) => `${c} (${PROBLEMS[c].title})`).join('; ')}.`,
+      content: {
+        [PROBLEM_JSON]: {
+          schema: { ...schemaRef('Problem'), properties: { status: { const: status }, code: { enum: codes } } },
+        },
+      },
+    };
+  }
+  return out;
+}
+
+/** Problem responses whose body is schema `name` (an extension of Problem) rather than Problem itself. */
+function problemsOf(name: SchemaName, ...maps: ProblemMap[]): Responses {
+  const out = problems(...maps);
+  for (const r of Object.values(out)) {
+    const media = r.content![PROBLEM_JSON]!;
+    media.schema = { ...media.schema, $ref: schemaRef(name).$ref };
+  }
+  return out;
+}
+
+/** RFC 6749 §5.2 errors (`application/json`, OAuthError) of the token and revocation endpoints. */
+function oauthErrors(map: { 400?: readonly Exclude<OAuthErrorCode, 'invalid_client'>[]; 401?: readonly 'invalid_client'[] }): Responses {
+  const out: Responses = {};
+  for (const [status, errors] of Object.entries(map) as Array<[string, readonly OAuthErrorCode[]]>) {
+    out[Number(status)] = {
+      description: `OAuth error (RFC 6749 §5.2): ${errors.join(', ')}.`,
+      headers: { 'Cache-Control': NO_STORE },
+      content: { [JSON_TYPE]: { schema: { ...schemaRef('OAuthError'), properties: { error: { enum: errors } } } } },
+    };
+  }
+  return out;
+}
+
+/** Merge response maps; one status may answer several media types (token: OAuthError or Problem). */
+function respond(...parts: Responses[]): Responses {
+  const out: Responses = {};
+  for (const part of parts) {
+    for (const [key, r] of Object.entries(part)) {
+      const status = Number(key);
+      const prev = out[status];
+      if (!prev) {
+        out[status] = r;
+        continue;
+      }
+      const headers = prev.headers || r.headers ? { ...prev.headers, ...r.headers } : undefined;
+      // A header set on only one of the media types is not promised for the status.
+      const common = headers && prev.headers && r.headers ? Object.fromEntries(Object.entries(headers).filter(([h]) => h in prev.headers! && h in r.headers!)) : undefined;
+      out[status] = {
+        description: `${prev.description} Or ${r.description.charAt(0).toLowerCase()}${r.description.slice(1)}`,
+        ...(common && Object.keys(common).length ? { headers: common } : {}),
+        content: { ...prev.content, ...r.content },
+      };
+    }
+  }
+  return out;
+}
+
+const NO_STORE: HeaderObject = { description: 'Token responses are never cached.', required: true, schema: { type: 'string', const: 'no-store' } };
+
+/** Any body the server cannot read: not JSON, too large, or of a type it does not parse. */
+const UNREADABLE_BODY = {
+  400: ['malformed-json'],
+  413: ['payload-too-large'],
+  415: ['unsupported-media-type'],
+} as const satisfies ProblemMap;
+/** Request body or path parameters that do not match their schema. */
+const INVALID = { 400: ['validation-failed'] } as const satisfies ProblemMap;
+const UNAUTHENTICATED = { 401: ['unauthenticated'] } as const satisfies ProblemMap;
+const FACTORY_REFUSALS = { 401: ['factory-credential-required'], 403: ['forbidden'] } as const satisfies ProblemMap;
+
+const TEST_MODE_NOTE = 'Testbed hook: exists only when the platform runs in test mode (404 route-not-found otherwise).';
+/** A test-mode-only operation: tagged `testbed`, marked with `x-fleetbed-test-mode-only`. */
+function testbed(op: Omit<OperationObject, 'tags' | 'x-fleetbed-test-mode-only' | 'security'>): OperationObject {
+  return {
+    ...op,
+    tags: ['testbed'],
+    description: op.description ? `${TEST_MODE_NOTE} ${op.description}` : TEST_MODE_NOTE,
+    security: PUBLIC,
+    'x-fleetbed-test-mode-only': true,
+  };
+}
+
+const deviceIdParam: ParameterObject = { name: 'deviceId', in: 'path', required: true, description: params.deviceId.description, schema: params.deviceId };
+const UUID_PARAM = { type: 'string', format: 'uuid', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' } as const;
+const accountIdParam = (name: string, description: string): ParameterObject => ({ name, in: 'path', required: true, description, schema: UUID_PARAM });
+
+// ---------------------------------------------------------------- paths
+
+/** Every route the reference API serves, one entry per path. */
+const paths = {
+  '/healthz': {
+    get: {
+      operationId: 'getHealth',
+      tags: ['health'],
+      summary: 'Liveness: the process answers',
+      security: PUBLIC,
+      responses: { 200: json('Health', 'The process is up.') },
+    },
+  },
+  '/readyz': {
+    get: {
+      operationId: 'getReadiness',
+      tags: ['health'],
+      summary: 'Readiness: the database answers',
+      security: PUBLIC,
+      responses: {
+        200: json('Health', 'Ready to serve.'),
+        503: json('Health', 'The database does not answer; status is "unavailable".'),
+      },
+    },
+  },
+
+  '/v2/accounts': {
+    post: {
+      operationId: 'signUp',
+      tags: ['accounts'],
+      summary: 'Create a consumer account',
+      security: PUBLIC,
+      requestBody: jsonBody('SignUpRequest'),
+      responses: respond(
+        { 201: json('Account', 'The account was created; sign in at /v2/oauth/token.') },
+        problems(UNREADABLE_BODY, INVALID, { 409: ['email-taken'] }),
+      ),
+    },
+  },
+
+  '/v2/oauth/token': {
+    post: {
+      operationId: 'issueToken',
+      tags: ['oauth'],
+      summary: 'Issue tokens (grant_type password or refresh_token)',
+      description:
+        'RFC 6749 token endpoint. The password grant signs a human in; the refresh_token grant rotates the refresh token. ' +
+        'Reusing a rotated refresh token revokes every token of that sign-in (OAuth 2.0 Security BCP). ' +
+        'A body that cannot be read at all (malformed JSON, too large, unknown Content-Type) is answered with a problem.',
+      security: PUBLIC,
+      requestBody: {
+        required: true,
+        content: { [FORM_TYPE]: { schema: schemaRef('TokenRequest') }, [JSON_TYPE]: { schema: schemaRef('TokenRequest') } },
+      },
+      responses: respond(
+        { 200: json('TokenResponse', 'A new access and refresh token.', { 'Cache-Control': NO_STORE }) },
+        oauthErrors({ 400: ['invalid_request', 'invalid_grant', 'unsupported_grant_type'], 401: ['invalid_client'] }),
+        problems(UNREADABLE_BODY),
+      ),
+    },
+  },
+  '/v2/oauth/revoke': {
+    post: {
+      operationId: 'revokeToken',
+      tags: ['oauth'],
+      summary: 'Revoke a token (RFC 7009)',
+      description:
+        'Revoking a refresh token revokes its whole sign-in (every access and refresh token of the family); ' +
+        'revoking an access token revokes that token. An unknown token is also a 200, as RFC 7009 requires.',
+      security: PUBLIC,
+      requestBody: {
+        required: true,
+        content: { [FORM_TYPE]: { schema: schemaRef('RevokeRequest') }, [JSON_TYPE]: { schema: schemaRef('RevokeRequest') } },
+      },
+      responses: respond(
+        { 200: empty('Revoked, or the token was unknown. No body.', { 'Cache-Control': NO_STORE }) },
+        oauthErrors({ 400: ['invalid_request'] }),
+        problems(UNREADABLE_BODY),
+      ),
+    },
+  },
+
+  '/v2/factory/devices': {
+    post: {
+      operationId: 'provisionDevices',
+      tags: ['factory'],
+      summary: 'Provision up to 1000 devices (atomic)',
+      description: 'Either every device of the request is registered, or none is and the problem names the offending one.',
+      security: FACTORY,
+      requestBody: jsonBody('ProvisionRequest'),
+      responses: respond(
+        { 201: json('ProvisionResult', 'Every device was provisioned.') },
+        problems(FACTORY_REFUSALS, UNREADABLE_BODY, INVALID, { 409: ['device-already-provisioned'] }),
+      ),
+    },
+  },
+  '/v2/factory/devices/bulk': {
+    post: {
+      operationId: 'provisionDevicesBulk',
+      tags: ['factory'],
+      summary: 'Provision any number of devices from an NDJSON stream (atomic)',
+      description:
+        'One DeviceRegistration JSON object per line (lines of at most 4096 bytes; blank lines are ignored), streamed into the database. ' +
+        'A bad or duplicate line anywhere means nothing is written; the problem names the line.',
+      security: FACTORY,
+      requestBody: {
+        required: true,
+        content: {
+          [NDJSON_TYPE]: {
+            schema: { type: 'string', description: 'Newline-delimited JSON; each line is a DeviceRegistration.' },
+            'x-fleetbed-line-schema': schemaRef('DeviceRegistration'),
+          },
+        },
+      },
+      responses: respond(
+        { 201: json('ProvisionResult', 'Every device of the stream was provisioned.') },
+        problems(FACTORY_REFUSALS, { 400: ['malformed-ndjson', 'validation-failed'], 409: ['device-already-provisioned'], 415: ['unsupported-media-type'] }),
+      ),
+    },
+  },
+
+  '/v2/devices': {
+    get: {
+      operationId: 'listDevices',
+      tags: ['devices'],
+      summary: "The caller's devices (at most 1000, by device id)",
+      security: PHONE,
+      responses: respond({ 200: json('DeviceList', "The devices bonded to the caller's account.") }, problems(UNAUTHENTICATED)),
+    },
+  },
+  '/v2/devices/{deviceId}': {
+    parameters: [deviceIdParam],
+    get: {
+      operationId: 'getDevice',
+      tags: ['devices'],
+      summary: 'One of the caller’s devices',
+      security: PHONE,
+      responses: respond({ 200: json('Device', 'The device.') }, problems(INVALID, UNAUTHENTICATED, { 404: ['not-found'] })),
+    },
+  },
+  '/v2/devices/{deviceId}/bond-challenge': {
+    parameters: [deviceIdParam],
+    post: {
+      operationId: 'createBondChallenge',
+      tags: ['bonding'],
+      summary: 'A single-use, expiring challenge for the device to sign',
+      description: 'Takes no body. Any provisioned device may be challenged; only a valid device-signed proof bonds it.',
+      security: PHONE,
+      responses: respond(
+        { 201: json('BondChallenge', 'The challenge, for this device and the caller’s account only.') },
+        problems(UNREADABLE_BODY, INVALID, UNAUTHENTICATED, { 404: ['not-found'] }),
+      ),
+    },
+  },
+  '/v2/devices/{deviceId}/bond': {
+    parameters: [deviceIdParam],
+    post: {
+      operationId: 'bondDevice',
+      tags: ['bonding'],
+      summary: 'Bond the device to the caller’s account with a button-press proof',
+      description:
+        'The device signs bondProofSigningBytes(deviceId, accountId, challenge, pressCounter, buttonPressed) (contract/bond-proof.ts). ' +
+        'A device bonded to another account moves to the caller’s atomically.',
+      security: PHONE,
+      requestBody: jsonBody('BondRequest'),
+      responses: respond(
+        { 200: json('Bond', 'The device is bonded to the caller’s account.') },
+        problems(UNREADABLE_BODY, INVALID, UNAUTHENTICATED, {
+          403: ['bond-proof-invalid', 'button-not-pressed'],
+          404: ['not-found'],
+          409: ['challenge-invalid', 'press-counter-stale'],
+        }),
+      ),
+    },
+    delete: {
+      operationId: 'unbondDevice',
+      tags: ['bonding'],
+      summary: 'Unbond one of the caller’s devices',
+      security: PHONE,
+      responses: respond({ 204: empty('Unbonded.') }, problems(INVALID, UNAUTHENTICATED, { 404: ['not-found'] })),
+    },
+  },
+
+  '/v2/uploads': {
+    post: {
+      operationId: 'uploadRecords',
+      tags: ['uploads'],
+      summary: 'Relay a batch of device-signed session records',
+      description:
+        'Every record gets a verdict (stored, duplicate, or rejected with a code); one bad record never loses the good ones. ' +
+        'A record is (deviceId, seq): stored exactly once, whoever relays it and however often. When no record is stored or duplicate, ' +
+        'the answer is 422 upload-rejected carrying the same per-record results. A record that cannot be decoded at all makes the whole request a 400. ' +
+        'More records than the server limit (default 256) is a 413. Same Idempotency-Key and body: the original answer again, with ' +
+        'Idempotent-Replayed: true, nothing written; same key and a different body: 409, nothing written. A request that arrives while ' +
+        'another with the same key is running waits for it, then gets its answer (or the 409).',
+      security: PHONE,
+      parameters: [
+        {
+          name: 'Idempotency-Key',
+          in: 'header',
+          required: true,
+          description: 'Chosen by the phone per batch, the same on every retry of it; scoped to the account and kept for the idempotency window of platform time.',
+          schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{8,64}$' },
+        },
+      ],
+      requestBody: jsonBody('UploadRequest'),
+      responses: respond(
+        {
+          200: json('UploadResponse', 'Per-record verdicts; at least one record is stored or duplicate.', {
+            'Idempotent-Replayed': { description: 'Present on a replayed answer.', schema: { type: 'string', const: 'true' } },
+          }),
+        },
+        problems(UNREADABLE_BODY, INVALID, UNAUTHENTICATED, {
+          400: ['idempotency-key-required'],
+          409: ['idempotency-key-reused'],
+        }),
+        problemsOf('UploadRejectedProblem', { 422: ['upload-rejected'] }),
+      ),
+    },
+  },
+
+  '/v2/devices/{deviceId}/sessions': {
+    parameters: [deviceIdParam],
+    get: {
+      operationId: 'listDeviceSessions',
+      tags: ['sessions'],
+      summary: 'A device’s sessions in device-time order, a page at a time',
+      description: 'Only sessions recorded while the device was bonded to the caller’s account: a new owner does not see the previous owner’s brushing.',
+      security: PHONE,
+      parameters: [
+        { name: 'limit', in: 'query', description: 'Page size, 1–1000 (default 100), decimal without leading zeros.', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+        { name: 'cursor', in: 'query', description: 'nextCursor of the previous page, unchanged.', schema: { type: 'string', maxLength: 64 } },
+      ],
+      responses: respond({ 200: json('SessionPage', 'One page; nextCursor is null on the last.') }, problems(INVALID, UNAUTHENTICATED, { 404: ['not-found'] })),
+    },
+  },
+
+  '/v2/care-providers': {
+    post: {
+      operationId: 'registerCareProvider',
+      tags: ['care'],
+      summary: 'Register a care-provider account (platform operator)',
+      description: 'The platform operator registers care providers; in the reference API that is the factory credential.',
+      security: FACTORY,
+      requestBody: jsonBody('CareProviderRegistration'),
+      responses: respond(
+        { 201: json('Account', 'The care-provider account; it signs in at /v2/oauth/token like any account.') },
+        problems(FACTORY_REFUSALS, UNREADABLE_BODY, INVALID, { 409: ['email-taken'] }),
+      ),
+    },
+  },
+  '/v2/care/consents/{providerAccountId}': {
+    parameters: [accountIdParam('providerAccountId', 'The care provider’s account id.')],
+    put: {
+      operationId: 'grantCareConsent',
+      tags: ['care'],
+      summary: 'Grant (or renew) a care provider consent to read the caller’s sessions',
+      description: 'Takes no body.',
+      security: PHONE,
+      responses: respond(
+        { 200: json('Consent', 'The standing consent.') },
+        problems(UNREADABLE_BODY, INVALID, UNAUTHENTICATED, { 404: ['not-found'] }),
+      ),
+    },
+    delete: {
+      operationId: 'revokeCareConsent',
+      tags: ['care'],
+      summary: 'Revoke a care provider’s consent',
+      security: PHONE,
+      responses: respond({ 204: empty('Revoked.') }, problems(INVALID, UNAUTHENTICATED, { 404: ['not-found'] })),
+    },
+  },
+  '/v2/care/patients/{patientAccountId}/sessions': {
+    parameters: [accountIdParam('patientAccountId', 'The patient’s (consumer) account id.')],
+    get: {
+      operationId: 'getPatientSessions',
+      tags: ['care'],
+      summary: 'A consenting patient’s sessions in a period, with their identity (audited)',
+      description:
+        'Care-provider accounts only. Needs the patient’s standing consent; every answer writes an audit row ' +
+        '(provider, patient, period, rows returned). At most 10000 sessions.',
+      security: PHONE,
+      parameters: [
+        { name: 'from', in: 'query', required: true, description: 'Start of the period (device time).', schema: { type: 'string', format: 'date-time' } },
+        { name: 'to', in: 'query', required: true, description: 'End of the period, after from and at most 366 days later.', schema: { type: 'string', format: 'date-time' } },
+      ],
+      responses: respond(
+        { 200: json('CarePatientSessions', 'The patient, the period and their sessions.') },
+        problems(INVALID, UNAUTHENTICATED, { 403: ['forbidden', 'consent-required'] }),
+      ),
+    },
+  },
+
+  '/testbed/clock': {
+    get: testbed({
+      operationId: 'getTestbedClock',
+      summary: 'Read the virtual clock',
+      responses: { 200: json('Clock', 'The virtual time every time rule of the platform reads.') },
+    }),
+    put: testbed({
+      operationId: 'setTestbedClock',
+      summary: 'Set or advance the virtual clock (never backwards)',
+      description: 'Send exactly one of epochMs (absolute) or advanceMs (relative).',
+      requestBody: jsonBody('SetClockRequest'),
+      responses: respond({ 200: json('Clock', 'The new virtual time.') }, problems(UNREADABLE_BODY, INVALID, { 409: ['clock-backwards'] })),
+    }),
+  },
+  '/testbed/digest': {
+    get: testbed({
+      operationId: 'getTestbedDigest',
+      summary: 'A digest of the domain state',
+      description: 'Equal digests before and after a refused request prove it changed nothing.',
+      responses: { 200: json('StateDigest', 'Per-table row counts and digests, and one overall digest.') },
+    }),
+  },
+} satisfies Record<`/${string}`, PathItemObject>;
+
+// ---------------------------------------------------------------- the document
+
+export const openapi = {
+  openapi: '3.1.0',
+  info: {
+    title: 'fleetbed platform API',
+    version: '2.0.0',
+    description:
+      'The wire contract a platform under test speaks (the reference API in this repo implements it). ' +
+      'Errors are RFC 9457 problems (application/problem+json, schema Problem) with a stable `code`, except on the OAuth endpoints, ' +
+      'which answer RFC 6749 errors. Any other path answers 404 route-not-found. ' +
+      'Operations marked x-fleetbed-test-mode-only (tag testbed) exist only in test mode.',
+    license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+  },
+  jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+  servers: [{ url: 'http://127.0.0.1:8080', description: 'The reference API with its defaults (npm run api).' }],
+  tags: TAGS,
+  paths,
+  components: { schemas, securitySchemes },
+} as const;
+
+export type OpenApiDocument = typeof openapi;
+
+// ---------------------------------------------------------------- helpers for tests and tools
+
+/** One documented operation, flattened. */
+export interface DocumentedOperation {
+  /** Upper case, as Fastify and HTTP spell it. */
+  method: Uppercase<HttpMethod>;
+  /** The OpenAPI path template, e.g. `/v2/devices/{deviceId}`. */
+  path: string;
+  operationId: string;
+  testModeOnly: boolean;
+  /** Names of the security schemes any one of which the operation accepts; empty for public routes. */
+  security: SecuritySchemeName[];
+  /** Status → the `$ref` of the body schema (of the first media type), or null when the response has no body. */
+  responses: Record<string, SchemaRef | null>;
+  /** Status → the media types the response may have (empty when it has no body). */
+  mediaTypes: Record<string, string[]>;
+}
+
+/** Every operation of `doc`, in document order. */
+export function operations(doc: { paths: Record<string, PathItemObject> } = openapi): DocumentedOperation[] {
+  const out: DocumentedOperation[] = [];
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const method of HTTP_METHODS) {
+      const op = item[method];
+      if (!op) continue;
+      const responses: Record<string, SchemaRef | null> = {};
+      const mediaTypes: Record<string, string[]> = {};
+      for (const [status, r] of Object.entries(op.responses as Responses)) {
+        const types = Object.keys(r.content ?? {});
+        mediaTypes[status] = types;
+        responses[status] = types.length ? r.content![types[0]!]!.schema.$ref : null;
+      }
+      out.push({
+        method: method.toUpperCase() as Uppercase<HttpMethod>,
+        path,
+        operationId: op.operationId,
+        testModeOnly: op['x-fleetbed-test-mode-only'] === true,
+        security: op.security.flatMap((s) => Object.keys(s) as SecuritySchemeName[]),
+        responses,
+        mediaTypes,
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * The document as the committed contract/openapi.json: two-space indent,
+ * object keys sorted (the top level in OpenAPI's usual order) so that
+ * reordering the source never churns the file, and a final newline.
+ */
+export function openapiJson(doc: object = openapi): string {
+  const TOP = ['openapi', 'info', 'jsonSchemaDialect', 'servers', 'tags', 'paths', 'components'];
+  const rank = (k: string) => (TOP.includes(k) ? TOP.indexOf(k) : TOP.length);
+  const sortKeys = (v: unknown, top: boolean): unknown => {
+    if (Array.isArray(v)) return v.map((x) => sortKeys(x, false));
+    if (v === null || typeof v !== 'object') return v;
+    const keys = Object.keys(v).sort((a, b) => (top ? rank(a) - rank(b) : 0) || (a < b ? -1 : a > b ? 1 : 0));
+    return Object.fromEntries(keys.map((k) => [k, sortKeys((v as Record<string, unknown>)[k], false)]));
+  };
+  return `${JSON.stringify(sortKeys(doc, true), null, 2)}\n`;
+}

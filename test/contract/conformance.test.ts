@@ -1,0 +1,545 @@
+import { createHash, createPrivateKey, sign } from 'node:crypto';
+import * as ed from '@noble/ed25519';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import formats from 'ajv-formats';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { openapi, operations, type DocumentedOperation, type PathItemObject, type ResponseObject } from '../../contract/openapi.ts';
+import { bondProofSigningBytes } from '../../contract/bond-proof.ts';
+import { encodeSessionRecord, packSignedRecord, sessionRecordSigningBytes, type SessionRecord } from '../../contract/record.ts';
+import { packFirmwareVersion } from '../../contract/firmware-version.ts';
+import { databaseTargets } from '../support/databases.ts';
+import { startTestApi, TEST_FACTORY_SECRET, type TestApi } from '../support/api.ts';
+
+/**
+ * The reference API against its OpenAPI document (contract/openapi.ts):
+ * (a) it serves exactly the documented routes, (b) every answer of a realistic
+ * flow, and of at least one refusal per route, has a documented status, media
+ * type and body, and every documented status is seen at least once, (c)
+ * outside test mode the testbed hooks are 404.
+ */
+
+// ---------------------------------------------------------------- route capture
+// buildApp() creates its Fastify instance itself; wrap the factory so that an
+// onRoute hook sees every route as it is registered.
+type SeenRoute = { method: string; url: string };
+const routesOf = vi.hoisted(() => new WeakMap<object, SeenRoute[]>());
+vi.mock('fastify', async (importOriginal) => {
+  const real = await importOriginal<typeof import('fastify')>();
+  const make = real.default as unknown as (opts?: unknown) => FastifyInstance;
+  const wrapped = Object.assign((opts?: unknown) => {
+    const app = make(opts);
+    const seen: SeenRoute[] = [];
+    routesOf.set(app, seen);
+    app.addHook('onRoute', (r) => {
+      for (const method of [r.method].flat()) seen.push({ method, url: r.url });
+    });
+    return app;
+  }, make);
+  return { ...real, default: wrapped };
+});
+
+const fastifyPath = (openapiPath: string) => openapiPath.replace(/\{([^}]+)\}/g, ':$1');
+const key = (method: string, path: string) => `${method} ${path}`;
+
+function servedRoutes(app: FastifyInstance): string[] {
+  const seen = routesOf.get(app);
+  if (!seen) throw new Error('the Fastify factory wrapper did not see this app; is vi.mock("fastify") still in effect?');
+  return [...new Set(seen.filter((r) => r.method !== 'HEAD').map((r) => key(r.method, r.url)))].sort();
+}
+
+// ---------------------------------------------------------------- checking answers against the document
+
+const OPS = new Map(operations().map((o) => [o.operationId, o]));
+const PATHS = openapi.paths as Record<string, PathItemObject>;
+
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+formats.default(ajv);
+ajv.addSchema({ $id: 'openapi', components: openapi.components });
+const validators = new Map<string, ValidateFunction>();
+function validatorFor(schema: unknown): ValidateFunction {
+  const text = JSON.stringify(schema).replace(/"\$ref":"#\//g, '"$ref":"openapi#/');
+  let v = validators.get(text);
+  if (!v) validators.set(text, (v = ajv.compile(JSON.parse(text) as object)));
+  return v;
+}
+
+function documentedResponse(op: DocumentedOperation, status: number): ResponseObject | undefined {
+  return PATHS[op.path]![op.method.toLowerCase() as 'get']!.responses[status];
+}
+
+/** Every (operationId, status) the suite saw, for the coverage check at the end. */
+const observed = new Set<string>();
+
+interface Call {
+  /** Documented operationId. */
+  op: string;
+  params?: Record<string, string | number>;
+  query?: Record<string, string>;
+  token?: string;
+  /** Send X-Factory-Credential (true: the right secret). */
+  factory?: boolean | string;
+  headers?: Record<string, string>;
+  /** JSON body. */
+  json?: unknown;
+  /** Raw body, sent with `contentType`. */
+  raw?: string;
+  contentType?: string;
+  /** The status this step expects. */
+  status: number;
+}
+
+interface Answer {
+  status: number;
+  body: any;
+  headers: Record<string, unknown>;
+}
+
+/**
+ * Send one request to a documented operation and check the answer against
+ * the document: status documented, media type documented for that status,
+ * body valid against its schema (problems narrowed to the documented codes),
+ * documented constant headers present, no body where none is documented.
+ */
+async function call(app: FastifyInstance, c: Call): Promise<Answer> {
+  const op = OPS.get(c.op);
+  if (!op) throw new Error(`no documented operation ${c.op}`);
+  const url = op.path.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    const v = c.params?.[name];
+    if (v === undefined) throw new Error(`${c.op}: path parameter ${name} not given`);
+    return encodeURIComponent(String(v));
+  }) + (c.query ? `?${new URLSearchParams(c.query)}` : '');
+  const headers: Record<string, string> = { ...c.headers };
+  if (c.token) headers.authorization = `Bearer ${c.token}`;
+  if (c.factory) headers['x-factory-credential'] = c.factory === true ? TEST_FACTORY_SECRET : c.factory;
+  const req: InjectOptions = { method: op.method, url, headers };
+  if (c.json !== undefined) {
+    req.payload = JSON.stringify(c.json);
+    headers['content-type'] = 'application/json';
+  } else if (c.raw !== undefined) {
+    req.payload = c.raw;
+  }
+  if (c.contentType) headers['content-type'] = c.contentType;
+  const res = await app.inject(req);
+  const where = `${op.method} ${url} → ${res.statusCode} ${res.body.slice(0, 600)}`;
+
+  expect(res.statusCode, where).toBe(c.status);
+  const documented = documentedResponse(op, res.statusCode);
+  expect(documented, `${where}: status ${res.statusCode} is not documented for ${c.op}`).toBeDefined();
+  observed.add(`${c.op} ${res.statusCode}`);
+
+  for (const [name, h] of Object.entries(documented!.headers ?? {})) {
+    const value = res.headers[name.toLowerCase()];
+    if (h.required) expect(value, `${where}: header ${name} is documented as always present`).toBeDefined();
+    const constant = (h.schema as { const?: unknown }).const;
+    if (value !== undefined && constant !== undefined) expect(value, `${where}: header ${name}`).toBe(constant);
+  }
+  const content = documented!.content;
+  if (!content) {
+    expect(res.body, `${where}: documented without a body`).toBe('');
+    return { status: res.statusCode, body: undefined, headers: res.headers };
+  }
+  const type = String(res.headers['content-type'] ?? '').split(';')[0]!.trim();
+  expect(Object.keys(content), `${where}: Content-Type ${type}`).toContain(type);
+  const body = res.json();
+  const validate = validatorFor(content[type]!.schema);
+  expect(validate(body), `${where}: body does not match the documented schema: ${ajv.errorsText(validate.errors)}`).toBe(true);
+  return { status: res.statusCode, body, headers: res.headers };
+}
+
+// ---------------------------------------------------------------- devices and people
+
+interface Device {
+  deviceId: number;
+  publicKey: Buffer;
+  sign(bytes: Uint8Array): string;
+  registration: Record<string, unknown>;
+}
+
+async function makeDevice(deviceId: number): Promise<Device> {
+  const seed = createHash('sha256').update(`fleetbed-conformance/${deviceId}`).digest();
+  const publicKey = Buffer.from(await ed.getPublicKeyAsync(seed));
+  const privateKey = createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: seed.toString('base64url'), x: publicKey.toString('base64url') }, format: 'jwk' });
+  return {
+    deviceId,
+    publicKey,
+    sign: (bytes) => sign(null, bytes, privateKey).toString('base64url'),
+    registration: { deviceId, serial: `CF-${deviceId}`, productLine: 'adult-brush', publicKey: publicKey.toString('base64url'), firmwareVersion: '1.2.3' },
+  };
+}
+
+function proof(device: Device, accountId: string, challenge: string, pressCounter: number, opts: { buttonPressed?: boolean; signer?: Device } = {}) {
+  const buttonPressed = opts.buttonPressed ?? true;
+  const bytes = bondProofSigningBytes({ deviceId: device.deviceId, accountId, challenge: Buffer.from(challenge, 'base64url'), pressCounter, buttonPressed });
+  return { challenge, pressCounter, buttonPressed, signature: (opts.signer ?? device).sign(bytes) };
+}
+
+/** A session record of `device`, signed by `signer` (default: the device), base64url as a phone relays it. */
+function signedRecord(device: Device, seq: number, startedAt: number, signer: Device = device): string {
+  const record: SessionRecord = {
+    formatVersion: 1,
+    clockReset: false,
+    headChanged: false,
+    deviceId: device.deviceId,
+    seq,
+    startedAt,
+    durationS: 120,
+    zones: 0xff,
+    pressureAlerts: 0,
+    headId: 0x1000_0000_0001,
+    firmwareVersion: packFirmwareVersion('1.2.3'),
+    batteryPct: 80,
+  };
+  const bytes = encodeSessionRecord(record);
+  const signature = Buffer.from(signer.sign(sessionRecordSigningBytes(bytes)), 'base64url');
+  return Buffer.from(packSignedRecord(bytes, signature)).toString('base64url');
+}
+
+const form = (fields: Record<string, string>) => ({ raw: new URLSearchParams(fields).toString(), contentType: 'application/x-www-form-urlencoded' });
+const CLIENT = 'fleetbed-phone';
+
+// ---------------------------------------------------------------- the suite
+
+const target = databaseTargets().find((t) => t.name === 'embedded')!;
+
+describe('the reference API conforms to contract/openapi.ts [embedded]', () => {
+  let api: TestApi;
+  let app: FastifyInstance;
+  const devices: Device[] = [];
+  let stranger: Device;
+  const alice = { email: 'alice@example.test', password: 'correct horse battery', accountId: '', access: '', refresh: '' };
+  const bob = { email: 'bob@example.test', password: 'another good password', accountId: '', access: '' };
+  const dentist = { email: 'dentist@example.test', password: 'a dentist password', accountId: '', access: '' };
+  let uploaded: string[] = [];
+  /** A care-query period around the uploaded sessions (set when they are uploaded). */
+  let period = { from: '', to: '' };
+  /** Path parameters, queries and headers that reach every route's handler, for the sweeps over all operations. */
+  const reaching = (o: DocumentedOperation): Pick<Call, 'params' | 'query' | 'headers'> => ({
+    params: { deviceId: devices[1]!.deviceId, providerAccountId: dentist.accountId, patientAccountId: alice.accountId },
+    ...(o.operationId === 'getPatientSessions' ? { query: period } : {}),
+    ...(o.operationId === 'uploadRecords' ? { headers: { 'idempotency-key': `sweep-${o.operationId}-${observed.size}` } } : {}),
+  });
+
+  beforeAll(async () => {
+    api = await startTestApi(target.serverUrl!);
+    app = api.app;
+    for (const id of [7001, 7002, 7003, 7101, 7102]) devices.push(await makeDevice(id));
+    stranger = await makeDevice(7999);
+  });
+  afterAll(async () => api?.close());
+
+  it('(a) serves exactly the documented routes, testbed included in test mode', () => {
+    const documented = operations().map((o) => key(o.method, fastifyPath(o.path))).sort();
+    expect(servedRoutes(app)).toEqual(documented);
+    for (const o of operations()) expect(app.hasRoute({ method: o.method, url: fastifyPath(o.path) }), key(o.method, o.path)).toBe(true);
+  });
+
+  it('answers the health probes', async () => {
+    await call(app, { op: 'getHealth', status: 200 });
+    expect((await call(app, { op: 'getReadiness', status: 200 })).body).toEqual({ status: 'ok' });
+  });
+
+  it('signs up, and refuses a taken email and a bad body', async () => {
+    const a = await call(app, { op: 'signUp', json: { email: alice.email, password: alice.password, displayName: 'Alice' }, status: 201 });
+    alice.accountId = a.body.accountId;
+    const b = await call(app, { op: 'signUp', json: { email: bob.email, password: bob.password, displayName: 'Bob' }, status: 201 });
+    bob.accountId = b.body.accountId;
+    await call(app, { op: 'signUp', json: { email: alice.email.toUpperCase(), password: alice.password, displayName: 'Alice again' }, status: 409 });
+    await call(app, { op: 'signUp', json: { email: 'carol@example.test', password: 'long enough password' }, status: 400 });
+    await call(app, { op: 'signUp', json: { email: 'carol@example.test', password: 'long enough password', displayName: 'C', accountId: 'x' }, status: 400 });
+  });
+
+  it('issues tokens from form and JSON bodies, and answers RFC 6749 errors', async () => {
+    const t = await call(app, { op: 'issueToken', ...form({ grant_type: 'password', client_id: CLIENT, username: alice.email, password: alice.password }), status: 200 });
+    alice.access = t.body.access_token;
+    alice.refresh = t.body.refresh_token;
+    const tb = await call(app, { op: 'issueToken', json: { grant_type: 'password', client_id: CLIENT, username: bob.email, password: bob.password }, status: 200 });
+    bob.access = tb.body.access_token;
+
+    const wrong = await call(app, { op: 'issueToken', ...form({ grant_type: 'password', client_id: CLIENT, username: alice.email, password: 'not the password' }), status: 400 });
+    expect(wrong.body.error).toBe('invalid_grant');
+    const client = await call(app, { op: 'issueToken', ...form({ grant_type: 'password', client_id: 'nobody', username: alice.email, password: alice.password }), status: 401 });
+    expect(client.body.error).toBe('invalid_client');
+    expect((await call(app, { op: 'issueToken', json: { client_id: CLIENT }, status: 400 })).body.error).toBe('invalid_request');
+    expect((await call(app, { op: 'issueToken', ...form({ grant_type: 'client_credentials', client_id: CLIENT }), status: 400 })).body.error).toBe('unsupported_grant_type');
+  });
+
+  it('rotates a refresh token, and a replayed one revokes the sign-in', async () => {
+    const signIn = await call(app, { op: 'issueToken', ...form({ grant_type: 'password', client_id: CLIENT, username: alice.email, password: alice.password }), status: 200 });
+    const rotated = await call(app, { op: 'issueToken', ...form({ grant_type: 'refresh_token', client_id: CLIENT, refresh_token: signIn.body.refresh_token }), status: 200 });
+    expect(rotated.body.refresh_token).not.toBe(signIn.body.refresh_token);
+    const replay = await call(app, { op: 'issueToken', ...form({ grant_type: 'refresh_token', client_id: CLIENT, refresh_token: signIn.body.refresh_token }), status: 400 });
+    expect(replay.body.error).toBe('invalid_grant');
+    await call(app, { op: 'listDevices', token: rotated.body.access_token, status: 401 });
+    // The other sign-in of the same account is untouched.
+    await call(app, { op: 'listDevices', token: alice.access, status: 200 });
+  });
+
+  it('provisions devices from JSON, refusing duplicates, bad bodies and the wrong credential', async () => {
+    const batch = devices.slice(0, 3).map((d) => d.registration);
+    expect((await call(app, { op: 'provisionDevices', factory: true, json: { devices: batch }, status: 201 })).body).toEqual({ provisioned: 3 });
+    const dup = await call(app, { op: 'provisionDevices', factory: true, json: { devices: [batch[0]] }, status: 409 });
+    expect(dup.body.field).toBe('deviceId');
+    await call(app, { op: 'provisionDevices', factory: true, json: { devices: [{ ...batch[0], serial: 'lower-case' }] }, status: 400 });
+    await call(app, { op: 'provisionDevices', factory: true, json: { devices: [] }, status: 400 });
+    await call(app, { op: 'provisionDevices', json: { devices: batch }, status: 401 });
+    await call(app, { op: 'provisionDevices', factory: 'wrong-secret-wrong-secret', json: { devices: batch }, status: 401 });
+    await call(app, { op: 'provisionDevices', token: alice.access, json: { devices: batch }, status: 403 });
+  });
+
+  it('provisions devices from an NDJSON stream, atomically', async () => {
+    const ndjson = (ds: Array<Record<string, unknown>>) => ds.map((d) => JSON.stringify(d)).join('\n') + '\n';
+    const bulk = devices.slice(3).map((d) => d.registration);
+    const body = { raw: ndjson(bulk), contentType: 'application/x-ndjson' };
+    expect((await call(app, { op: 'provisionDevicesBulk', factory: true, ...body, status: 201 })).body).toEqual({ provisioned: 2 });
+    await call(app, { op: 'provisionDevicesBulk', factory: true, ...body, status: 409 });
+    const fresh = { ...stranger.registration, deviceId: 7200, serial: 'CF-7200' };
+    const bad = await call(app, { op: 'provisionDevicesBulk', factory: true, raw: `${JSON.stringify(fresh)}\n{not json\n`, contentType: 'application/x-ndjson', status: 400 });
+    expect(bad.body.code).toBe('malformed-ndjson');
+    await call(app, { op: 'provisionDevicesBulk', factory: true, raw: ndjson([{ ...fresh, productLine: 'toaster' }]), contentType: 'application/x-ndjson', status: 400 });
+    expect((await call(app, { op: 'provisionDevicesBulk', factory: true, raw: '\n', contentType: 'application/x-ndjson', status: 400 })).body.code).toBe('validation-failed');
+    await call(app, { op: 'provisionDevicesBulk', factory: true, json: { devices: [fresh] }, status: 415 });
+    await call(app, { op: 'provisionDevicesBulk', ...body, status: 401 });
+    await call(app, { op: 'provisionDevicesBulk', token: alice.access, ...body, status: 403 });
+    // Nothing of the refused streams was written.
+    await call(app, { op: 'provisionDevices', factory: true, json: { devices: [fresh] }, status: 201 });
+  });
+
+  it('bonds a device with a real button-press signature, and refuses every bad proof', async () => {
+    const [d1] = devices as [Device];
+    const params = { deviceId: d1.deviceId };
+    const challenge = async () => (await call(app, { op: 'createBondChallenge', params, token: alice.access, status: 201 })).body.challenge as string;
+
+    const c1 = await challenge();
+    const bonded = await call(app, { op: 'bondDevice', params, token: alice.access, json: proof(d1, alice.accountId, c1, 1), status: 200 });
+    expect(bonded.body).toMatchObject({ deviceId: d1.deviceId, accountId: alice.accountId });
+    // The same proof again: its challenge is spent.
+    expect((await call(app, { op: 'bondDevice', params, token: alice.access, json: proof(d1, alice.accountId, c1, 1), status: 409 })).body.code).toBe('challenge-invalid');
+    // A fresh challenge with an old press counter.
+    expect((await call(app, { op: 'bondDevice', params, token: alice.access, json: proof(d1, alice.accountId, await challenge(), 1), status: 409 })).body.code).toBe('press-counter-stale');
+    // Signed by another key.
+    expect((await call(app, { op: 'bondDevice', params, token: alice.access, json: proof(d1, alice.accountId, await challenge(), 2, { signer: stranger }), status: 403 })).body.code).toBe('bond-proof-invalid');
+    // A valid signature over "button not pressed".
+    expect((await call(app, { op: 'bondDevice', params, token: alice.access, json: proof(d1, alice.accountId, await challenge(), 2, { buttonPressed: false }), status: 403 })).body.code).toBe('button-not-pressed');
+    const { signature: _omitted, ...unsigned } = proof(d1, alice.accountId, await challenge(), 2);
+    await call(app, { op: 'bondDevice', params, token: alice.access, json: unsigned, status: 400 });
+    await call(app, { op: 'bondDevice', params: { deviceId: 424242 }, token: alice.access, json: proof(d1, alice.accountId, c1, 3), status: 404 });
+    await call(app, { op: 'bondDevice', params: { deviceId: 'abc' }, token: alice.access, json: proof(d1, alice.accountId, c1, 3), status: 400 });
+    await call(app, { op: 'bondDevice', params, json: proof(d1, alice.accountId, c1, 3), status: 401 });
+
+    await call(app, { op: 'createBondChallenge', params: { deviceId: 424242 }, token: alice.access, status: 404 });
+    await call(app, { op: 'createBondChallenge', params: { deviceId: '0' }, token: alice.access, status: 400 });
+    await call(app, { op: 'createBondChallenge', params, status: 401 });
+  });
+
+  it("lists and reads the owner's devices, and hides everyone else's", async () => {
+    const [d1, d2] = devices as [Device, Device];
+    const list = await call(app, { op: 'listDevices', token: alice.access, status: 200 });
+    expect(list.body.devices.map((d: { deviceId: number }) => d.deviceId)).toEqual([d1.deviceId]);
+    const one = await call(app, { op: 'getDevice', params: { deviceId: d1.deviceId }, token: alice.access, status: 200 });
+    expect(one.body).toMatchObject({ deviceId: d1.deviceId, serial: `CF-${d1.deviceId}`, firmwareVersion: '1.2.3' });
+    await call(app, { op: 'getDevice', params: { deviceId: d2.deviceId }, token: alice.access, status: 404 });
+    await call(app, { op: 'getDevice', params: { deviceId: d1.deviceId }, token: bob.access, status: 404 });
+    await call(app, { op: 'getDevice', params: { deviceId: 'x1' }, token: alice.access, status: 400 });
+    await call(app, { op: 'getDevice', params: { deviceId: d1.deviceId }, status: 401 });
+    expect((await call(app, { op: 'listDevices', token: bob.access, status: 200 })).body).toEqual({ devices: [] });
+    await call(app, { op: 'listDevices', status: 401 });
+    await call(app, { op: 'listDevices', token: 'at_not-a-real-token', status: 401 });
+    await call(app, { op: 'listDevices', token: alice.refresh, status: 401 });
+  });
+
+  it('unbonds only for the owner', async () => {
+    const params = { deviceId: devices[0]!.deviceId };
+    await call(app, { op: 'unbondDevice', params, token: bob.access, status: 404 });
+    await call(app, { op: 'unbondDevice', params, status: 401 });
+    await call(app, { op: 'unbondDevice', params: { deviceId: '-1' }, token: alice.access, status: 400 });
+    await call(app, { op: 'unbondDevice', params, token: alice.access, status: 204 });
+    await call(app, { op: 'unbondDevice', params, token: alice.access, status: 404 });
+    expect((await call(app, { op: 'listDevices', token: alice.access, status: 200 })).body).toEqual({ devices: [] });
+  });
+
+  it('ingests signed uploads with per-record verdicts and idempotency keys', async () => {
+    const d2 = devices[1]!;
+    const c = (await call(app, { op: 'createBondChallenge', params: { deviceId: d2.deviceId }, token: alice.access, status: 201 })).body.challenge;
+    await call(app, { op: 'bondDevice', params: { deviceId: d2.deviceId }, token: alice.access, json: proof(d2, alice.accountId, c, 1), status: 200 });
+    const nowS = Math.floor((await call(app, { op: 'getTestbedClock', status: 200 })).body.epochMs / 1000);
+    uploaded = [signedRecord(d2, 1, nowS - 7200), signedRecord(d2, 2, nowS - 3600)];
+    period = { from: new Date((nowS - 10 * 86400) * 1000).toISOString(), to: new Date((nowS + 86400) * 1000).toISOString() };
+    const upload = (key: string | undefined, records: string[], status: number, token: string | undefined = alice.access) =>
+      call(app, { op: 'uploadRecords', token, headers: key === undefined ? {} : { 'idempotency-key': key }, json: { records }, status });
+
+    const first = await upload('batch-0001', uploaded, 200);
+    expect(first.body.counts).toEqual({ stored: 2, duplicate: 0, rejected: 0 });
+    const replay = await upload('batch-0001', uploaded, 200);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body).toEqual(first.body);
+    expect((await upload('batch-0001', uploaded.slice(0, 1), 409)).body.code).toBe('idempotency-key-reused');
+
+    const forged = signedRecord(d2, 4, nowS - 60, stranger);
+    const third = signedRecord(d2, 3, nowS - 120);
+    const mixed = await upload('batch-0002', [third, third, forged], 200);
+    expect(mixed.body.results.map((r: { verdict: string; code?: string }) => r.code ?? r.verdict)).toEqual(['stored', 'duplicate', 'signature-invalid']);
+    const refused = await upload('batch-0003', [forged], 422);
+    expect(refused.body.code).toBe('upload-rejected');
+    expect(refused.body.counts).toEqual({ stored: 0, duplicate: 0, rejected: 1 });
+
+    expect((await upload(undefined, uploaded, 400)).body.code).toBe('idempotency-key-required');
+    expect((await upload('short', uploaded, 400)).body.field).toBe('Idempotency-Key');
+    expect((await upload('batch-0004', ['not-a-record'], 400)).body.field).toBe('records[0]');
+    expect((await upload('batch-0005', Array.from({ length: 257 }, () => uploaded[0]!), 413)).body.field).toBe('records');
+    await upload('batch-0006', uploaded, 401, 'at_not-a-real-token');
+  });
+
+  it('answers duplicate for a record already stored by an earlier upload (a second phone relaying it)', async () => {
+    const again = await call(app, { op: 'uploadRecords', token: alice.access, headers: { 'idempotency-key': 'second-phone-0001' }, json: { records: uploaded }, status: 200 });
+    expect(again.body.counts).toEqual({ stored: 0, duplicate: 2, rejected: 0 });
+  });
+
+  it("lists a device's sessions a page at a time, to its owner only", async () => {
+    const params = { deviceId: devices[1]!.deviceId };
+    const all = await call(app, { op: 'listDeviceSessions', params, token: alice.access, status: 200 });
+    expect(all.body.sessions.map((x: { seq: number }) => x.seq)).toEqual([1, 2, 3]);
+    expect(all.body.nextCursor).toBeNull();
+    const page1 = await call(app, { op: 'listDeviceSessions', params, query: { limit: '2' }, token: alice.access, status: 200 });
+    expect(page1.body.sessions).toHaveLength(2);
+    const page2 = await call(app, { op: 'listDeviceSessions', params, query: { limit: '2', cursor: page1.body.nextCursor }, token: alice.access, status: 200 });
+    expect(page2.body).toMatchObject({ sessions: [{ seq: 3 }], nextCursor: null });
+    expect((await call(app, { op: 'listDeviceSessions', params, query: { cursor: 'bm9wZQ' }, token: alice.access, status: 400 })).body.field).toBe('cursor');
+    await call(app, { op: 'listDeviceSessions', params, query: { limit: '0' }, token: alice.access, status: 400 });
+    await call(app, { op: 'listDeviceSessions', params, query: { page: '2' }, token: alice.access, status: 400 });
+    await call(app, { op: 'listDeviceSessions', params, token: bob.access, status: 404 });
+    await call(app, { op: 'listDeviceSessions', params, status: 401 });
+  });
+
+  it("shows a consenting patient's sessions to a care provider, and to no one else", async () => {
+    const reg = { email: dentist.email, password: dentist.password, displayName: 'Dr Dentist' };
+    dentist.accountId = (await call(app, { op: 'registerCareProvider', factory: true, json: reg, status: 201 })).body.accountId;
+    await call(app, { op: 'registerCareProvider', factory: true, json: reg, status: 409 });
+    await call(app, { op: 'registerCareProvider', factory: true, json: { email: 'x@example.test' }, status: 400 });
+    await call(app, { op: 'registerCareProvider', json: reg, status: 401 });
+    await call(app, { op: 'registerCareProvider', token: alice.access, json: reg, status: 403 });
+    dentist.access = (await call(app, { op: 'issueToken', json: { grant_type: 'password', client_id: CLIENT, username: dentist.email, password: dentist.password }, status: 200 })).body.access_token;
+
+    const consent = { providerAccountId: dentist.accountId };
+    const grant = await call(app, { op: 'grantCareConsent', params: consent, token: alice.access, status: 200 });
+    expect(grant.body).toMatchObject({ patientAccountId: alice.accountId, providerAccountId: dentist.accountId });
+    await call(app, { op: 'grantCareConsent', params: { providerAccountId: bob.accountId }, token: alice.access, status: 404 });
+    await call(app, { op: 'grantCareConsent', params: { providerAccountId: 'not-a-uuid' }, token: alice.access, status: 400 });
+    await call(app, { op: 'grantCareConsent', params: consent, status: 401 });
+
+    const read = (patientAccountId: string, token: string | undefined, status: number, query: Record<string, string> = period) =>
+      call(app, { op: 'getPatientSessions', params: { patientAccountId }, query, token, status });
+    const seen = await read(alice.accountId, dentist.access, 200);
+    expect(seen.body.patient).toEqual({ accountId: alice.accountId, displayName: 'Alice' });
+    expect(seen.body.sessions.map((x: { seq: number }) => x.seq)).toEqual([1, 2, 3]);
+    expect((await read(alice.accountId, alice.access, 403)).body.code).toBe('forbidden');
+    expect((await read(bob.accountId, dentist.access, 403)).body.code).toBe('consent-required');
+    await read(alice.accountId, dentist.access, 400, { from: period.to, to: period.from });
+    await read(alice.accountId, dentist.access, 400, { from: period.from });
+    await read(alice.accountId, undefined, 401);
+
+    await call(app, { op: 'revokeCareConsent', params: consent, status: 401 });
+    await call(app, { op: 'revokeCareConsent', params: { providerAccountId: '1234' }, token: alice.access, status: 400 });
+    await call(app, { op: 'revokeCareConsent', params: consent, token: alice.access, status: 204 });
+    await call(app, { op: 'revokeCareConsent', params: consent, token: alice.access, status: 404 });
+    expect((await read(alice.accountId, dentist.access, 403)).body.code).toBe('consent-required');
+  });
+
+  it('moves and reads the virtual clock, never backwards, and digests the state', async () => {
+    const before = await call(app, { op: 'getTestbedClock', status: 200 });
+    const after = await call(app, { op: 'setTestbedClock', json: { advanceMs: 60_000 }, status: 200 });
+    expect(after.body.epochMs).toBe(before.body.epochMs + 60_000);
+    await call(app, { op: 'setTestbedClock', json: { epochMs: after.body.epochMs + 1000 }, status: 200 });
+    expect((await call(app, { op: 'setTestbedClock', json: { epochMs: before.body.epochMs }, status: 409 })).body.code).toBe('clock-backwards');
+    await call(app, { op: 'setTestbedClock', json: {}, status: 400 });
+    await call(app, { op: 'setTestbedClock', json: { epochMs: 1, advanceMs: 1 }, status: 400 });
+    const d1 = await call(app, { op: 'getTestbedDigest', status: 200 });
+    await call(app, { op: 'signUp', json: { email: alice.email, password: alice.password, displayName: 'dup' }, status: 409 });
+    expect((await call(app, { op: 'getTestbedDigest', status: 200 })).body.digest).toBe(d1.body.digest);
+  });
+
+  it('revokes tokens (RFC 7009), with an empty 200 even for an unknown token', async () => {
+    const signIn = await call(app, { op: 'issueToken', json: { grant_type: 'password', client_id: CLIENT, username: bob.email, password: bob.password }, status: 200 });
+    await call(app, { op: 'revokeToken', ...form({ token: signIn.body.access_token }), status: 200 });
+    await call(app, { op: 'listDevices', token: signIn.body.access_token, status: 401 });
+    await call(app, { op: 'revokeToken', json: { token: signIn.body.refresh_token, token_type_hint: 'refresh_token' }, status: 200 });
+    await call(app, { op: 'issueToken', ...form({ grant_type: 'refresh_token', client_id: CLIENT, refresh_token: signIn.body.refresh_token }), status: 400 });
+    await call(app, { op: 'revokeToken', json: { token: 'rt_unknown' }, status: 200 });
+    expect((await call(app, { op: 'revokeToken', json: {}, status: 400 })).body.error).toBe('invalid_request');
+    await call(app, { op: 'listDevices', token: bob.access, status: 200 });
+  });
+
+  it('refuses unreadable bodies on every route that documents it: malformed JSON, too large, unknown type', async () => {
+    const auth = (o: DocumentedOperation) => (o.security.includes('phoneBearer') ? { token: bob.access } : o.security.includes('factoryCredential') ? { factory: true } : {});
+    const codes = (o: DocumentedOperation, status: number) =>
+      (documentedResponse(o, status)?.content?.['application/problem+json']?.schema as { properties?: { code?: { enum?: string[] } } } | undefined)?.properties?.code?.enum ?? [];
+    let tried = 0;
+    for (const o of operations()) {
+      const base = { op: o.operationId, ...reaching(o), ...auth(o) };
+      if (codes(o, 400).includes('malformed-json')) {
+        expect((await call(app, { ...base, raw: '{"truncated": ', contentType: 'application/json', status: 400 })).body.code).toBe('malformed-json');
+        tried++;
+      }
+      if (codes(o, 413).includes('payload-too-large')) {
+        await call(app, { ...base, json: { padding: 'x'.repeat(1024 * 1024 + 1) }, status: 413 });
+        tried++;
+      }
+      if (codes(o, 415).includes('unsupported-media-type')) {
+        await call(app, { ...base, raw: '<devices/>', contentType: 'application/xml', status: 415 });
+        tried++;
+      }
+    }
+    expect(tried).toBeGreaterThan(20);
+  });
+
+  it('refuses every phone route without a token', async () => {
+    for (const o of operations().filter((x) => x.security.includes('phoneBearer'))) {
+      const json = o.operationId === 'bondDevice' ? proof(devices[1]!, alice.accountId, 'A'.repeat(43), 9) : o.operationId === 'uploadRecords' ? { records: uploaded } : undefined;
+      const r = await call(app, { op: o.operationId, ...reaching(o), json, status: 401 });
+      expect(r.body.code).toBe('unauthenticated');
+    }
+  });
+
+  describe('outside test mode', () => {
+    let plain: TestApi;
+    beforeAll(async () => {
+      plain = await startTestApi(target.serverUrl!, { testMode: false });
+    });
+    afterAll(async () => plain?.close());
+
+    it('(a) serves exactly the documented routes that are not test-mode only', () => {
+      const documented = operations()
+        .filter((o) => !o.testModeOnly)
+        .map((o) => key(o.method, fastifyPath(o.path)))
+        .sort();
+      expect(servedRoutes(plain.app)).toEqual(documented);
+    });
+
+    it('(c) answers 404 route-not-found on every testbed hook', async () => {
+      const problem = validatorFor({ $ref: '#/components/schemas/Problem' });
+      const hooks = operations().filter((o) => o.testModeOnly);
+      expect(hooks.length).toBeGreaterThan(0);
+      for (const o of hooks) {
+        const res = await plain.app.inject({ method: o.method, url: o.path, ...(o.method === 'PUT' ? { payload: { advanceMs: 1 } } : {}) });
+        const where = `${o.method} ${o.path} → ${res.statusCode} ${res.body}`;
+        expect(res.statusCode, where).toBe(404);
+        expect(res.headers['content-type'], where).toMatch(/^application\/problem\+json/);
+        expect(problem(res.json()), where).toBe(true);
+        expect(res.json().code, where).toBe('route-not-found');
+      }
+    });
+
+    it('answers readiness 503 when its database is gone', async () => {
+      await call(plain.app, { op: 'getReadiness', status: 200 });
+      await plain.db.drop();
+      expect((await call(plain.app, { op: 'getReadiness', status: 503 })).body).toEqual({ status: 'unavailable' });
+    });
+  });
+
+  // Last: every status the document promises was seen at least once above.
+  it('(b) exercised every documented status of every operation', () => {
+    const documented = operations().flatMap((o) => Object.keys(o.responses).map((s) => `${o.operationId} ${s}`));
+    const missing = documented.filter((d) => !observed.has(d));
+    expect(missing, 'documented but never answered in this suite: add a step for each to test/contract/conformance.test.ts').toEqual([]);
+  });
+});
