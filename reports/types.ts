@@ -1,0 +1,120 @@
+/**
+ * The run report: what `fleetbed run` (and later `load` and `attack`) produce,
+ * and what every writer (summary.json, junit.xml, report.html, the terminal
+ * table) renders. `summary.json` is this object, serialized; its
+ * `schemaVersion` changes on any incompatible change.
+ */
+export const REPORT_SCHEMA_VERSION = 1;
+
+export type Verdict = 'pass' | 'fail';
+
+/** One concrete counter-example of an invariant. */
+export interface Witness {
+  /** Device number / id the witness is about, when there is one. */
+  device?: number;
+  seq?: number;
+  /** What the invariant required. */
+  expected: string;
+  /** What was observed instead. */
+  found: string;
+  /** Anything else that helps (request id, idempotency key, table, time). */
+  detail?: string;
+}
+
+export interface InvariantResult {
+  /** Stable id from DESIGN.md: ING-1, AUTH-2, OTA-5, … */
+  id: string;
+  /** One-line statement of the invariant. */
+  title: string;
+  verdict: Verdict | 'skip';
+  /** How many things were checked (records, devices, requests…). */
+  checked: number;
+  /** How many violated the invariant. */
+  violations: number;
+  /** Up to 20 concrete witnesses. */
+  witnesses: Witness[];
+  /** Why it was skipped, when verdict is skip. */
+  skipReason?: string;
+}
+
+/** A k6-style threshold, e.g. metric "http_req_duration", expression "p(99)<250". */
+export interface ThresholdResult {
+  metric: string;
+  expression: string;
+  verdict: Verdict;
+  /** The measured value the expression compared. */
+  actual: number;
+}
+
+export interface LatencySummary {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  count: number;
+}
+
+/** Counters over one step of simulated time (charts plot these). */
+export interface TimelinePoint {
+  /** Simulated seconds since the scenario started. */
+  t: number;
+  uploads: number;
+  recordsStored: number;
+  duplicates: number;
+  late: number;
+  rejected: number;
+  p99Ms: number;
+}
+
+export interface ScenarioMetrics {
+  uploads: number;
+  recordsProduced: number;
+  recordsStored: number;
+  duplicates: number;
+  late: number;
+  rejected: number;
+  lostAtDevice: number;
+  /** Upload request latency in ms. */
+  latencyMs: LatencySummary;
+  /** OTA: devices bricked per rollout policy, and anything else OTA reports. */
+  ota?: { blastRadius: Record<string, number>; [k: string]: unknown };
+  [k: string]: unknown;
+}
+
+export interface ScenarioResult {
+  name: string;
+  description: string;
+  /** Path of the scenario file, relative to the repository root. */
+  file: string;
+  verdict: Verdict;
+  seed: string;
+  devices: number;
+  simulatedSeconds: number;
+  wallSeconds: number;
+  ledgerDigest: string;
+  /** One shell line that reproduces this scenario's run. */
+  replay: string;
+  invariants: InvariantResult[];
+  thresholds: ThresholdResult[];
+  metrics: ScenarioMetrics;
+  timeline: TimelinePoint[];
+  /** A scenario that could not run: the error, and the verdict is fail. */
+  error?: string;
+}
+
+export interface RunReport {
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  tool: { name: 'fleetbed'; version: string };
+  runId: string;
+  command: string;
+  seed: string;
+  commit: string;
+  /** Digest over every scenario's ledger digest, in order. */
+  ledgerDigest: string;
+  verdict: Verdict;
+  /** Wall-clock start (ISO) — the harness may read real time; simulators may not. */
+  startedAt: string;
+  wallSeconds: number;
+  environment: { kind: string; apiUrl: string };
+  scenarios: ScenarioResult[];
+}
