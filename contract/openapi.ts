@@ -308,7 +308,7 @@ const paths = {
       description:
         'RFC 6749 token endpoint. The password grant signs a human in; the refresh_token grant rotates the refresh token. ' +
         'Reusing a rotated refresh token revokes every token of that sign-in (OAuth 2.0 Security BCP). ' +
-        'A body that cannot be read at all (malformed JSON, too large, unknown Content-Type) is answered with a problem.',
+        'A body that cannot be read at all (malformed JSON, too large, unknown Content-Type) is also an RFC 6749 invalid_request.',
       security: PUBLIC,
       requestBody: {
         required: true,
@@ -317,7 +317,6 @@ const paths = {
       responses: respond(
         { 200: json('TokenResponse', 'A new access and refresh token.', { 'Cache-Control': NO_STORE }) },
         oauthErrors({ 400: ['invalid_request', 'invalid_grant', 'unsupported_grant_type'], 401: ['invalid_client'] }),
-        problems(UNREADABLE_BODY),
       ),
     },
   },
@@ -337,7 +336,6 @@ const paths = {
       responses: respond(
         { 200: empty('Revoked, or the token was unknown. No body.', { 'Cache-Control': NO_STORE }) },
         oauthErrors({ 400: ['invalid_request'] }),
-        problems(UNREADABLE_BODY),
       ),
     },
   },

@@ -79,6 +79,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       return reply.code(err.status).header('cache-control', 'no-store').send({ error: err.error, error_description: err.message });
     }
     const apiError = err instanceof ApiError ? err : toApiError(err as FastifyError);
+    // The OAuth endpoints speak RFC 6749 even about bodies they cannot read.
+    if (request.url.startsWith('/v2/oauth/') && apiError.status < 500 && apiError.code !== 'route-not-found') {
+      return reply.code(400).header('cache-control', 'no-store').send({ error: 'invalid_request', error_description: apiError.message });
+    }
     if (apiError.status >= 500) request.log.error({ err }, 'request failed');
     if (apiError.headers) reply.headers(apiError.headers);
     return reply.code(apiError.status).type('application/problem+json').send(apiError.toProblem(request.url));
@@ -124,8 +128,9 @@ function toApiError(err: FastifyError): ApiError {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new ApiError('payload-too-large', `The body exceeds the limit: ${err.message}`, { field: 'body' });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ApiError('unsupported-media-type', `${err.message}. Send application/json.`, { field: 'Content-Type' });
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ApiError('validation-failed', `${err.message}: the Content-Length header does not match the body.`, { field: 'Content-Length' });
   }
   if (err instanceof SyntaxError) return new ApiError('malformed-json', `The body is not valid JSON: ${err.message}`, { field: 'body' });
   if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {

@@ -11,16 +11,19 @@ export interface Principal {
   now: number;
 }
 
+/** RFC 6750 §3: every 401 for a bearer-protected resource names the scheme. */
+const CHALLENGE = { 'www-authenticate': 'Bearer realm="fleetbed"' };
+
 const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/;
 
 /** The access token of the request, or a 401 problem. */
 export function bearerToken(request: FastifyRequest): string {
   const header = request.headers.authorization;
-  if (!header) throw new ApiError('unauthenticated', 'Send an OAuth access token as "Authorization: Bearer <token>".', { field: 'Authorization' });
+  if (!header) throw new ApiError('unauthenticated', 'Send an OAuth access token as "Authorization: Bearer <token>".', { field: 'Authorization', headers: CHALLENGE });
   const m = BEARER.exec(header);
-  if (!m?.[1]) throw new ApiError('unauthenticated', 'The Authorization header must be "Bearer <access token>".', { field: 'Authorization' });
+  if (!m?.[1]) throw new ApiError('unauthenticated', 'The Authorization header must be "Bearer <access token>".', { field: 'Authorization', headers: CHALLENGE });
   if (tokenKind(m[1]) !== 'at') {
-    throw new ApiError('unauthenticated', 'That is not an access token (refresh tokens are only accepted by /v2/oauth/token).', { field: 'Authorization' });
+    throw new ApiError('unauthenticated', 'That is not an access token (refresh tokens are only accepted by /v2/oauth/token).', { field: 'Authorization', headers: CHALLENGE });
   }
   return m[1];
 }
@@ -42,6 +45,6 @@ export async function requireAccount(request: FastifyRequest, db: pg.Pool, clock
     values: params,
   });
   const row = rows[0];
-  if (!row) throw new ApiError('unauthenticated', 'The access token is unknown, expired or revoked; refresh it at /v2/oauth/token.', { field: 'Authorization' });
+  if (!row) throw new ApiError('unauthenticated', 'The access token is unknown, expired or revoked; refresh it at /v2/oauth/token.', { field: 'Authorization', headers: CHALLENGE });
   return { accountId: row.account_id, kind: row.kind, now: row.now_ms };
 }
