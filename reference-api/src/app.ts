@@ -61,6 +61,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     return503OnClosing: true,
   });
   app.addSchema({ $id: SCHEMA_DOC_ID, components: { schemas } });
+  app.decorateRequest('principal', null);
 
   const services: Services = {
     config,

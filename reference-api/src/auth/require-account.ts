@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyRequest, onRequestHookHandler } from 'fastify';
 import type pg from 'pg';
 import { ApiError } from '../errors.ts';
 import type { Clock } from '../clock.ts';
@@ -47,4 +47,27 @@ export async function requireAccount(request: FastifyRequest, db: pg.Pool, clock
   const row = rows[0];
   if (!row) throw new ApiError('unauthenticated', 'The access token is unknown, expired or revoked; refresh it at /v2/oauth/token.', { field: 'Authorization', headers: CHALLENGE });
   return { accountId: row.account_id, kind: row.kind, now: row.now_ms };
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated phone's account, set by the phoneAuth hook. */
+    principal: Principal | null;
+  }
+}
+
+/**
+ * onRequest hook of every phone route: authenticate before anything else, so a
+ * request without a valid token is a 401 whatever else is wrong with it.
+ */
+export function phoneAuth(db: pg.Pool, clock: Clock): onRequestHookHandler {
+  return async (request) => {
+    request.principal = await requireAccount(request, db, clock);
+  };
+}
+
+/** The principal phoneAuth set; a route without the hook is a programming error. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new Error(`route ${request.routeOptions.url} is missing the phoneAuth hook`);
+  return request.principal;
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { ref, type Services } from '../app.ts';
 import { ApiError } from '../errors.ts';
-import { requireAccount } from '../auth/require-account.ts';
+import { phoneAuth, principalOf } from '../auth/require-account.ts';
 import { inTransaction } from '../db/pool.ts';
 import { verifyEd25519 } from '../keys.ts';
 import { params } from '../../../contract/schemas.ts';
@@ -29,11 +29,12 @@ const deviceParams = { type: 'object', properties: { deviceId: params.deviceId }
 export const bondingRoutes =
   ({ db, clock, config, keys }: Services): FastifyPluginAsync =>
   async (app) => {
+    app.addHook('onRequest', phoneAuth(db, clock));
     app.post<{ Params: { deviceId: string } }>(
       '/v2/devices/:deviceId/bond-challenge',
       { schema: { params: deviceParams, response: { 201: ref('BondChallenge') } } },
       async (request, reply) => {
-        const me = await requireAccount(request, db, clock);
+        const me = principalOf(request);
         const deviceId = Number(request.params.deviceId);
         const now = await clock.now();
         const challenge = randomBytes(32);
@@ -52,7 +53,7 @@ export const bondingRoutes =
       '/v2/devices/:deviceId/bond',
       { schema: { params: deviceParams, body: ref('BondRequest'), response: { 200: ref('Bond') } } },
       async (request) => {
-        const me = await requireAccount(request, db, clock);
+        const me = principalOf(request);
         const deviceId = Number(request.params.deviceId);
         const { challenge, pressCounter, buttonPressed, signature } = request.body;
         const challengeBytes = Buffer.from(challenge, 'base64url');
@@ -99,7 +100,7 @@ export const bondingRoutes =
       '/v2/devices/:deviceId/bond',
       { schema: { params: deviceParams } },
       async (request, reply) => {
-        const me = await requireAccount(request, db, clock);
+        const me = principalOf(request);
         const deviceId = Number(request.params.deviceId);
         const now = await clock.now();
         await inTransaction(db, async (c) => {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { ref, type Services } from '../app.ts';
 import { ApiError } from '../errors.ts';
-import { requireAccount } from '../auth/require-account.ts';
+import { phoneAuth, principalOf } from '../auth/require-account.ts';
 import { requireFactory } from '../auth/factory-credential.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { inTransaction } from '../db/pool.ts';
@@ -20,6 +20,7 @@ const MAX_PERIOD_DAYS = 366;
 export const careRoutes =
   ({ db, clock, config }: Services): FastifyPluginAsync =>
   async (app) => {
+    const auth = phoneAuth(db, clock);
     // Care providers are registered by the platform operator (the factory credential in this reference).
     app.post<{ Body: { email: string; password: string; displayName: string } }>(
       '/v2/care-providers',
@@ -45,9 +46,9 @@ export const careRoutes =
 
     app.put<{ Params: { providerAccountId: string } }>(
       '/v2/care/consents/:providerAccountId',
-      { schema: { params: { type: 'object', properties: { providerAccountId: uuidParam } }, response: { 200: ref('Consent') } } },
+      { onRequest: auth, schema: { params: { type: 'object', properties: { providerAccountId: uuidParam } }, response: { 200: ref('Consent') } } },
       async (request) => {
-        const me = await requireAccount(request, db, clock);
+        const me = principalOf(request);
         const provider = request.params.providerAccountId.toLowerCase();
         const { rows } = await db.query<{ granted_at: Date }>(
           `INSERT INTO identity_care_consents (patient_account_id, provider_account_id, granted_at)
@@ -63,9 +64,9 @@ export const careRoutes =
 
     app.delete<{ Params: { providerAccountId: string } }>(
       '/v2/care/consents/:providerAccountId',
-      { schema: { params: { type: 'object', properties: { providerAccountId: uuidParam } } } },
+      { onRequest: auth, schema: { params: { type: 'object', properties: { providerAccountId: uuidParam } } } },
       async (request, reply) => {
-        const me = await requireAccount(request, db, clock);
+        const me = principalOf(request);
         const { rowCount } = await db.query(
           `UPDATE identity_care_consents SET revoked_at = ${ts} WHERE patient_account_id = $2 AND provider_account_id = $3 AND revoked_at IS NULL`,
           [me.now, me.accountId, request.params.providerAccountId.toLowerCase()],
@@ -78,6 +79,7 @@ export const careRoutes =
     app.get<{ Params: { patientAccountId: string }; Querystring: { from: string; to: string } }>(
       '/v2/care/patients/:patientAccountId/sessions',
       {
+        onRequest: auth,
         schema: {
           params: { type: 'object', properties: { patientAccountId: uuidParam } },
           querystring: {
@@ -90,7 +92,7 @@ export const careRoutes =
         },
       },
       async (request) => {
-        const me = await requireAccount(request, db, clock);
+        const me = principalOf(request);
         if (me.kind !== 'care-provider') throw new ApiError('forbidden', 'Only care-provider accounts may read a patient\'s sessions.', { field: 'Authorization' });
         const patient = request.params.patientAccountId.toLowerCase();
         const from = Date.parse(request.query.from);

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { ref, type Services } from '../app.ts';
 import { ApiError } from '../errors.ts';
-import { requireAccount } from '../auth/require-account.ts';
+import { phoneAuth, principalOf } from '../auth/require-account.ts';
 import { params } from '../../../contract/schemas.ts';
 
 interface DeviceRow {
@@ -27,8 +27,9 @@ export const toDevice = (r: DeviceRow) => ({
 export const deviceRoutes =
   ({ db, clock }: Services): FastifyPluginAsync =>
   async (app) => {
+    app.addHook('onRequest', phoneAuth(db, clock));
     app.get('/v2/devices', { schema: { response: { 200: ref('DeviceList') } } }, async (request) => {
-      const me = await requireAccount(request, db, clock);
+      const me = principalOf(request);
       const { rows } = await db.query<DeviceRow>(
         `SELECT device_id, serial, product_line, firmware_version, bonded_at FROM devices
           WHERE owner_account_id = $1 ORDER BY device_id LIMIT 1000`,
@@ -41,7 +42,7 @@ export const deviceRoutes =
       '/v2/devices/:deviceId',
       { schema: { params: { type: 'object', properties: { deviceId: params.deviceId } }, response: { 200: ref('Device') } } },
       async (request) => {
-        const me = await requireAccount(request, db, clock);
+        const me = principalOf(request);
         const { rows } = await db.query<DeviceRow>(
           `SELECT device_id, serial, product_line, firmware_version, bonded_at FROM devices
             WHERE device_id = $1 AND owner_account_id = $2`,

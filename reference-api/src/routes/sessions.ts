@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { ref, type Services } from '../app.ts';
 import { ApiError } from '../errors.ts';
-import { requireAccount } from '../auth/require-account.ts';
+import { phoneAuth, principalOf } from '../auth/require-account.ts';
 import { params } from '../../../contract/schemas.ts';
 
 export interface SessionRow {
@@ -53,6 +53,7 @@ const encodeCursor = (t: number, s: number) => Buffer.from(`${t}.${s}`, 'latin1'
 export const sessionRoutes =
   ({ db, clock }: Services): FastifyPluginAsync =>
   async (app) => {
+    app.addHook('onRequest', phoneAuth(db, clock));
     app.get<{ Params: { deviceId: string }; Querystring: { limit?: string; cursor?: string } }>(
       '/v2/devices/:deviceId/sessions',
       {
@@ -67,7 +68,7 @@ export const sessionRoutes =
         },
       },
       async (request) => {
-        const me = await requireAccount(request, db, clock);
+        const me = principalOf(request);
         const deviceId = Number(request.params.deviceId);
         const limit = Number(request.query.limit ?? 100);
         const after = request.query.cursor ? decodeCursor(request.query.cursor) : { t: -1, s: 0 };

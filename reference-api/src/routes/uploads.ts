@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { ref, type Services } from '../app.ts';
 import { ApiError } from '../errors.ts';
-import { requireAccount } from '../auth/require-account.ts';
+import { phoneAuth, principalOf } from '../auth/require-account.ts';
 import { prepareRecords, uploadHash, type PreparedRecord } from '../ingestion/prepare.ts';
 import { recheckDuplicates, storeRecords, type StoreOutcome } from '../ingestion/store.ts';
 import { assemble, judge } from '../ingestion/judge.ts';
@@ -27,6 +27,7 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,64}$/;
 export const uploadRoutes =
   ({ db, clock, config, keys }: Services): FastifyPluginAsync =>
   async (app) => {
+    app.addHook('onRequest', phoneAuth(db, clock));
     app.post<{ Body: { records: string[] } }>(
       '/v2/uploads',
       { schema: { body: ref('UploadRequest'), response: { 200: ref('UploadResponse') } } },
@@ -38,7 +39,7 @@ export const uploadRoutes =
         if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
           throw new ApiError('validation-failed', `Idempotency-Key must be 8–64 characters of A-Z a-z 0-9 - _, got ${JSON.stringify(key).slice(0, 80)}.`, { field: 'Idempotency-Key' });
         }
-        const me = await requireAccount(request, db, clock);
+        const me = principalOf(request);
         const { records } = request.body;
         if (records.length > config.maxRecordsPerUpload) {
           throw new ApiError('payload-too-large', `An upload holds at most ${config.maxRecordsPerUpload} records; got ${records.length}. Split the batch.`, { field: 'records' });
