@@ -117,4 +117,51 @@ export interface RunReport {
   wallSeconds: number;
   environment: { kind: string; apiUrl: string };
   scenarios: ScenarioResult[];
+  /** `fleetbed attack`: one entry per attack case tried (absent for `run` and `load`). */
+  attacks?: AttackResult[];
+}
+
+/** An HTTP request as sent, secrets redacted. */
+export interface AttackRequest {
+  method: string;
+  /** Path and query (or the full URL). */
+  url: string;
+  headers?: Record<string, string>;
+  /** The body as sent: a string is shown verbatim, anything else as JSON. */
+  body?: unknown;
+}
+
+/** An HTTP response as received, secrets redacted. */
+export interface AttackResponse {
+  status: number;
+  headers?: Record<string, string>;
+  /** The body as received: a string is shown verbatim, anything else as JSON. */
+  body?: unknown;
+}
+
+/**
+ * One attack case of `fleetbed attack`. It passes when the platform refused it
+ * and its state digest is unchanged; anything else is a finding.
+ */
+export interface AttackResult {
+  /** Stable case id, e.g. `bola-read-other-device`. */
+  id: string;
+  /**
+   * What the case probes: an OWASP API Security Top 10 2023 class (`API1:2023`)
+   * or an invariant id (`AUTH-3`).
+   */
+  class: string;
+  /** One line saying what the forged phone tries. */
+  title: string;
+  verdict: 'refused' | 'got-through';
+  /** The refusal the case expects, e.g. `403 FLEETBED_NOT_BONDED`. */
+  expected: string;
+  /** What the platform answered, in the same form. */
+  got: string;
+  /** The platform's state digest was the same before and after the request. */
+  stateUnchanged: boolean;
+  /** The request, for a case that got through (or changed state). */
+  request?: AttackRequest;
+  /** The response, for a case that got through (or changed state). */
+  response?: AttackResponse;
 }
