@@ -1,0 +1,98 @@
+import type { FaultKind, ProxyFaultKind, ResolvedFault, ResolvedScenario } from '../scenario/types.ts';
+import { formatDuration } from '../scenario/duration.ts';
+import type { FaultRule, Http5xxRule, LatencyRule, ProxyFaults } from './fault-proxy.ts';
+import { keyedUnit } from './_internals/keyed-draw.ts';
+
+/** Something the runner does at a simulated time. */
+export interface ScheduledFault {
+  /** Simulated seconds since the start. */
+  at: number;
+  /** Position of the entry in the scenario's `faults`. */
+  index: number;
+  fault: FaultKind;
+  /**
+   * `restart-api` / `restart-database`: call the environment's `restartApi()` / `restartDatabase()`.
+   * `open` / `close`: a proxy fault window starts or ends (apply {@link FaultSchedule.proxyFaultsDuring}).
+   */
+  action: 'restart-api' | 'restart-database' | 'open' | 'close';
+  /** One line for logs and reports: `restart-api at 12h (faults[0])`. */
+  label: string;
+}
+
+const PROXY_KEY = {
+  latency: 'latency',
+  'connection-reset': 'connectionReset',
+  'http-5xx': 'http5xx',
+  'drop-response-after-commit': 'dropResponseAfterCommit',
+} as const satisfies Record<ProxyFaultKind, keyof ProxyFaults>;
+
+/**
+ * A scenario's fault timeline as actions at simulated times. Pure: the answer for a
+ * window depends only on the timeline, the seed and the window, never on what was asked
+ * before, so a run can be replayed or resumed from any point.
+ *
+ * Restarts are points: one happens if its seeded draw falls under its probability (a
+ * restart with probability 1 always happens). The runner executes them through the
+ * environment. Proxy faults are windows: while one is open its rule is in force in the
+ * fault proxy, with the probability applying to each request.
+ */
+export class FaultSchedule {
+  readonly #faults: readonly ResolvedFault[];
+  readonly #seed: string;
+
+  constructor(faults: readonly ResolvedFault[], seed: string) {
+    this.#faults = [...faults].sort((a, b) => a.at - b.at || a.index - b.index);
+    this.#seed = seed;
+  }
+
+  /** The schedule of a resolved scenario, under its seed (after any `--seed` override). */
+  static of(scenario: ResolvedScenario): FaultSchedule {
+    return new FaultSchedule(scenario.faults, scenario.seed);
+  }
+
+  /** Whether the restart at `faults[index]` happens (its seeded draw against its probability). */
+  fires(fault: ResolvedFault): boolean {
+    return fault.probability >= 1 || keyedUnit(this.#seed, 'restart', fault.index) < fault.probability;
+  }
+
+  /** Every action whose time falls in [t0, t1), in time order (then file order; a window closes before the next opens). */
+  between(t0: number, t1: number): ScheduledFault[] {
+    const out: ScheduledFault[] = [];
+    for (const f of this.#faults) {
+      const where = `(faults[${f.index}])`;
+      if (f.durationSeconds === 0) {
+        if (f.at >= t0 && f.at < t1 && this.fires(f)) {
+          out.push({ at: f.at, index: f.index, fault: f.fault, action: f.fault === 'restart-api' ? 'restart-api' : 'restart-database', label: `${f.fault} at ${formatDuration(f.at)} ${where}` });
+        }
+        continue;
+      }
+      const end = f.at + f.durationSeconds;
+      if (f.at >= t0 && f.at < t1) out.push({ at: f.at, index: f.index, fault: f.fault, action: 'open', label: `${f.fault} from ${formatDuration(f.at)} to ${formatDuration(end)} ${where}` });
+      if (end >= t0 && end < t1) out.push({ at: end, index: f.index, fault: f.fault, action: 'close', label: `${f.fault} ends at ${formatDuration(end)} ${where}` });
+    }
+    const order = { close: 0, 'restart-api': 1, 'restart-database': 1, open: 2 } as const;
+    return out.sort((a, b) => a.at - b.at || order[a.action] - order[b.action] || a.index - b.index);
+  }
+
+  /**
+   * The proxy settings for simulating [t0, t1): each proxy fault whose window overlaps the
+   * step is set (the earliest, if two windows of one fault fall in the step), every other
+   * is `null`, so `proxy.setFaults(schedule.proxyFaultsDuring(t0, t1))` replaces all. Each
+   * rule carries `id: 'faults[i]'`, so its `count` budget spans the steps of its window.
+   */
+  proxyFaultsDuring(t0: number, t1: number): Required<{ [K in keyof ProxyFaults]: NonNullable<ProxyFaults[K]> | null }> {
+    const out: Required<{ [K in keyof ProxyFaults]: NonNullable<ProxyFaults[K]> | null }> = { latency: null, connectionReset: null, http5xx: null, dropResponseAfterCommit: null };
+    for (const f of this.#faults) {
+      if (f.durationSeconds === 0 || !(f.at < t1 && t0 < f.at + f.durationSeconds)) continue;
+      const key = PROXY_KEY[f.fault as ProxyFaultKind];
+      if (out[key] !== null) continue;
+      const { method, pathPrefix, ms, jitterMs, status } = f.params;
+      const rule: FaultRule = { id: `faults[${f.index}]`, probability: f.probability, count: f.count };
+      if (method !== undefined || pathPrefix !== undefined) rule.match = { ...(method !== undefined ? { method } : {}), ...(pathPrefix !== undefined ? { pathPrefix } : {}) };
+      if (key === 'latency') out.latency = { ...rule, ms: ms ?? 0, jitterMs: jitterMs ?? 0 } satisfies LatencyRule;
+      else if (key === 'http5xx') out.http5xx = { ...rule, status: status ?? 503 } satisfies Http5xxRule;
+      else out[key] = rule;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,11 @@
+export type { Scenario, ResolvedScenario, ResolvedFault, Behaviour, ProductMix, FaultInput, FaultKind, RestartFaultKind, ProxyFaultKind, RequestMatch, EnvHints } from './types.ts';
+export { defineScenario } from './define-scenario.ts';
+export { SCENARIO_DEFAULTS } from './defaults.ts';
+export { resolveScenario, MAX_DEVICES, MAX_DURATION_SECONDS, MIX_TOLERANCE } from './resolve-scenario.ts';
+export { loadScenarios, loadScenarioFile, SCENARIO_EXTENSIONS, type LoadScenariosOptions } from './load-scenarios.ts';
+export { applyOverrides, parseDevicesOption, parseSeedOption, toInput, type ScenarioOverrides } from './overrides.ts';
+export { toFleetOptions } from './to-fleet-options.ts';
+export { parseDuration, formatDuration, dayTimeSeconds, type Duration, type DayTime } from './duration.ts';
+export { parseSeed, fleetSeed, type SeedInput } from './seed.ts';
+export { INVARIANTS, INVARIANT_IDS, RUN_INVARIANTS, type InvariantId } from './invariants.ts';
+export { ScenarioError, type ScenarioErrorCode, type ScenarioErrorDetails } from './errors.ts';
