@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { up, UP_HELP } from './commands/up.ts';
+import { run, RUN_HELP } from './commands/run.ts';
 import { EXIT, UsageError } from './usage.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -10,6 +11,7 @@ Usage: fleetbed <command> [options]
 
 Commands:
   up        start PostgreSQL + the reference API (embedded by default) and keep them running
+  run       run scenario suites and check the invariants: fleetbed run scenarios/ci
   help      show help for a command: fleetbed help up
 
 Options:
@@ -22,6 +24,7 @@ Docs: README.md — environments, scenario suites, reports.
 
 const COMMANDS: Record<string, { run: (argv: string[], out: (l: string) => void) => Promise<number>; help: string }> = {
   up: { run: up, help: UP_HELP },
+  run: { run, help: RUN_HELP },
 };
 
 /** Run the CLI; returns the exit code. Never calls process.exit (so cleanup handlers run). */

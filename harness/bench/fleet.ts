@@ -1,0 +1,146 @@
+import { parseArgs } from 'node:util';
+import { EmbeddedEnvironment } from '../env/index.ts';
+import { runFleet } from '../fleet/index.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+
+/**
+ * npm run bench:fleet -- --devices N [--seed S] [--days D] [--workers W] [--api-workers A] [--no-drain]
+ *
+ * Starts the embedded environment (PostgreSQL + the reference API with A worker
+ * processes), provisions and bonds N devices, simulates D days, uploads
+ * everything, reconciles the ledger with what the platform stored, and prints
+ * one JSON object as its last line. Exit code 1 when the books do not balance.
+ */
+const { values } = parseArgs({
+  options: {
+    devices: { type: 'string', default: '10000' },
+    seed: { type: 'string', default: '1' },
+    days: { type: 'string', default: '1' },
+    workers: { type: 'string', default: '64' },
+    'api-workers': { type: 'string', default: '2' },
+    'db-pool': { type: 'string', default: '16' },
+    chunk: { type: 'string', default: '25000' },
+    'no-drain': { type: 'boolean', default: false },
+    quiet: { type: 'boolean', default: false },
+  },
+});
+
+const int = (name: string, v: string | undefined): number => {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0) {
+    process.stderr.write(`bench:fleet: --${name} must be a non-negative integer, got ${JSON.stringify(v)}\n`);
+    process.exit(2);
+  }
+  return n;
+};
+
+const devices = int('devices', values.devices);
+const seed = int('seed', values.seed);
+const days = int('days', values.days);
+const started = performance.now();
+const env = await new EmbeddedEnvironment({
+  workers: int('api-workers', values['api-workers']),
+  startupTimeoutMs: 120_000,
+  // Cheap password hashing: a million-device fleet signs up half a million accounts.
+  apiEnv: { FLEETBED_PASSWORD_HASH_COST: '16', FLEETBED_DB_POOL_SIZE: String(int('db-pool', values['db-pool'])), FLEETBED_LOG_LEVEL: 'error' },
+}).start();
+const envSeconds = (performance.now() - started) / 1000;
+let exitCode = 1;
+try {
+  const r = await runFleet({
+    environment: env,
+    fleet: { seed, devices },
+    days,
+    drain: !values['no-drain'],
+    workers: int('workers', values.workers),
+    chunkDevices: int('chunk', values.chunk),
+    progress: { enabled: !values.quiet },
+    cpuSampler: () => cpuByGroup({ harness: process.pid, api: env.pids.api, postgres: env.pids.postgres }),
+  });
+  const wallSeconds = (performance.now() - started) / 1000;
+  const records = r.totals.relayed;
+  if (!r.ok) {
+    for (const v of r.violations) process.stderr.write(`[fleet] violation ${v.check}: ${v.detail}\n`);
+    for (const e of r.reconciliation.examples) process.stderr.write(`[fleet] mismatch: ${e}\n`);
+    process.stderr.write(`[fleet] reproduce with: ${r.replay}\n`);
+  }
+  const summary = {
+    ok: r.ok,
+    devices: r.devices,
+    households: r.households,
+    phones: r.phones,
+    simulatedDays: r.simulatedDays,
+    records,
+    produced: r.totals.produced,
+    stored: r.totals.stored,
+    rejected: r.totals.rejected,
+    lostAtDevice: r.totals.lostAtDevice,
+    copiesSent: r.totals.copies,
+    duplicateVerdicts: r.totals.duplicateVerdicts,
+    lateCopies: r.totals.lateCopies,
+    replays: r.totals.replays,
+    rejectionsByCode: r.totals.rejectionsByCode,
+    violations: r.totals.violations,
+    reconciliation: { method: r.reconciliation.method, mismatches: r.reconciliation.mismatches, storedOnPlatform: r.reconciliation.storedOnPlatform, signaturesVerified: r.reconciliation.signaturesVerified },
+    requests: r.requests,
+    uploads: r.stats.uploads,
+    wallSeconds: round(wallSeconds),
+    recordsPerSecond: Math.round(records / wallSeconds),
+    bytesPerDevice: r.bytesPerDevice,
+    heapBytesPerDevice: r.heapBytesPerDevice,
+    appBytesPerDevice: r.appBytesPerDevice,
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    phases: { environment: round(envSeconds), ...r.phases },
+    phaseCpuSeconds: r.phaseCpu,
+    ledgerDigest: r.ledgerDigest,
+  };
+  exitCode = r.ok ? 0 : 1;
+  await env.stop();
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
+} finally {
+  await env.stop();
+}
+process.exit(exitCode);
+
+/**
+ * CPU seconds used so far by each process tree (Linux /proc; empty elsewhere):
+ * user + system time of its live processes plus the time of children they
+ * already reaped (cutime + cstime), so PostgreSQL backends and API workers that
+ * exited still count.
+ */
+function cpuByGroup(roots: Record<string, number | undefined>): Record<string, number> {
+  const procs = new Map<number, { ppid: number; cpu: number }>();
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return {};
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      procs.set(Number(e), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100 });
+    } catch {
+      // exited while we looked
+    }
+  }
+  const byPid = new Map(Object.entries(roots).filter(([, pid]) => pid !== undefined).map(([name, pid]) => [pid!, name]));
+  const out: Record<string, number> = Object.fromEntries(Object.keys(roots).map((k) => [k, 0]));
+  for (const [pid, { cpu }] of procs) {
+    for (let p = pid, hops = 0; p > 1 && hops < 20; hops++) {
+      const name = byPid.get(p);
+      if (name) {
+        out[name]! += cpu;
+        break;
+      }
+      p = procs.get(p)?.ppid ?? 0;
+    }
+  }
+  return out;
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}

@@ -1,0 +1,131 @@
+import { mkdirSync } from 'node:fs';
+import { relative } from 'node:path';
+import { colorEnabled, defaultReportDir, renderTable, writeReports, resolveReporters, type RunReport, type ScenarioResult } from '../../../reports/index.ts';
+import { ENVIRONMENT_KINDS } from '../../env/options.ts';
+import { loadScenarios } from '../../scenario/load-scenarios.ts';
+import { applyOverrides, parseDevicesOption, parseSeedOption } from '../../scenario/overrides.ts';
+import { ScenarioError } from '../../scenario/errors.ts';
+import type { ResolvedScenario } from '../../scenario/types.ts';
+import { runSuite } from '../../run/run-suite.ts';
+import { shrinkSteps } from '../../run/shrink.ts';
+import { choiceFlag, EXIT, parseCommandArgs, UsageError } from '../usage.ts';
+
+export const RUN_HELP = `Usage: fleetbed run <scenario file or directory> [options]
+
+Run scenarios — a simulated stretch of fleet life with faults — against the
+platform and check the invariants of DESIGN.md. A release passes only if
+every invariant and threshold holds.
+
+Options:
+  --seed S              override every scenario's seed (decimal or 0x… u64)
+  --devices N           override every scenario's fleet size (500, 10k, 1m)
+  --env NAME            embedded (default; a fresh PostgreSQL + API per scenario),
+                        url, or containers
+  --target-url URL      a running platform in test mode (implies --env url;
+                        set FLEETBED_FACTORY_SECRET)
+  --report-dir DIR      where summary.json, junit.xml and report.html go
+                        (default reports/out/<run-id>/)
+  --reporters LIST      comma-separated: json,junit,html (default all three)
+  --shrink              when a scenario fails, re-run it smaller (same seed) and
+                        report the smallest run that still fails
+  --quiet               no progress display
+  -h, --help            this text
+
+Exit codes: 0 every invariant and threshold held; 1 one failed; 2 bad usage or
+a scenario that does not load. Every failure prints the line that replays it.
+`;
+
+export async function run(argv: string[], out: (line: string) => void): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    'run',
+    argv,
+    {
+      seed: { type: 'string' },
+      devices: { type: 'string' },
+      env: { type: 'string' },
+      'target-url': { type: 'string' },
+      'report-dir': { type: 'string' },
+      reporters: { type: 'string' },
+      shrink: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    true,
+  );
+  if (values.help) {
+    out(RUN_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) throw new UsageError(`fleetbed run takes one scenario file or directory, got ${positionals.length}.`, 'Example: npx fleetbed run scenarios/ci');
+  const env = choiceFlag('env', values.env, ENVIRONMENT_KINDS);
+  const reporters = values.reporters ? values.reporters.split(',').map((s) => s.trim()) : undefined;
+  if (reporters) resolveReporters(reporters);
+  let scenarios: ResolvedScenario[];
+  try {
+    const overrides = {
+      ...(values.devices !== undefined ? { devices: parseDevicesOption(values.devices) } : {}),
+      ...(values.seed !== undefined ? { seed: parseSeedOption(values.seed) } : {}),
+    };
+    scenarios = (await loadScenarios(positionals[0]!)).map((s) => applyOverrides(s, overrides));
+  } catch (err) {
+    if (err instanceof ScenarioError) throw new UsageError(err.message, 'Nothing was started. Fix the scenario and run again.');
+    throw err;
+  }
+  if (scenarios.length === 0) throw new UsageError(`no scenario files under ${positionals[0]}.`, 'Scenario files end in .ts, .json, .yaml or .yml.');
+
+  const quiet = Boolean(values.quiet);
+  const log = (line: string) => {
+    if (!quiet) process.stderr.write(`fleetbed: ${line}\n`);
+  };
+  const replayFlags = [
+    ...(env && env !== 'embedded' ? ['--env', env] : []),
+    ...(values['target-url'] ? ['--target-url', values['target-url']] : []),
+  ];
+  const environment = {
+    ...(env ? { env } : {}),
+    ...(values['target-url'] ? { targetUrl: values['target-url'] } : {}),
+  };
+  const report = await runSuite({
+    scenarios,
+    environment,
+    command: ['fleetbed', 'run', ...argv].join(' '),
+    ...(values.seed !== undefined ? { seed: parseSeedOption(values.seed) } : {}),
+    replayFlags,
+    progress: { enabled: !quiet },
+    log,
+    onScenario: (r, i, n) => log(`${r.verdict === 'pass' ? 'PASS' : 'FAIL'} ${r.name} (${i + 1}/${n}) in ${r.wallSeconds.toFixed(1)} s${r.error ? ` — ${r.error}` : ''}`),
+  });
+
+  if (values.shrink && report.verdict === 'fail') await shrinkFailures(report, scenarios, environment, replayFlags, log);
+
+  const dir = values['report-dir'] ?? defaultReportDir(report.runId);
+  mkdirSync(dir, { recursive: true });
+  const paths = await writeReports(dir, report, reporters as Parameters<typeof writeReports>[2]);
+  out(renderTable(report, { color: colorEnabled({ isTTY: Boolean(process.stdout.isTTY), env: process.env }) }));
+  for (const s of report.scenarios.filter((x) => x.verdict === 'fail')) {
+    for (const inv of s.invariants.filter((i) => i.verdict === 'fail')) out(`FAIL ${s.name} ${inv.id}: replay with: ${s.replay}   (commit ${report.commit})`);
+    if (s.error) out(`FAIL ${s.name}: ${s.error}; replay with: ${s.replay}   (commit ${report.commit})`);
+    for (const th of s.thresholds.filter((t) => t.verdict === 'fail')) out(`FAIL ${s.name} threshold ${th.metric} ${th.expression} (actual ${th.actual}); replay with: ${s.replay}`);
+  }
+  out(`reports: ${Object.values(paths).map((p) => relative(process.cwd(), p)).join(', ')}`);
+  return report.verdict === 'pass' ? EXIT.ok : EXIT.failed;
+}
+
+async function shrinkFailures(report: RunReport, scenarios: ResolvedScenario[], environment: object, replayFlags: string[], log: (l: string) => void): Promise<void> {
+  for (const failed of report.scenarios.filter((s) => s.verdict === 'fail' && !s.error)) {
+    const scenario = scenarios.find((s) => s.name === failed.name)!;
+    let smallest: ScenarioResult | undefined;
+    for (const smaller of shrinkSteps(scenario)) {
+      log(`shrink ${scenario.name}: trying ${smaller.fleet.devices} devices, ${smaller.durationSeconds / 86_400} days`);
+      const sub = await runSuite({ scenarios: [smaller], environment, command: 'shrink', replayFlags, progress: { enabled: false } });
+      const r = sub.scenarios[0]!;
+      if (r.verdict !== 'fail' || r.error) break;
+      smallest = r;
+    }
+    if (smallest) {
+      failed.metrics.shrunk = { devices: smallest.devices, simulatedSeconds: smallest.simulatedSeconds, replay: smallest.replay, failing: smallest.invariants.filter((i) => i.verdict === 'fail').map((i) => i.id) };
+      log(`shrink ${scenario.name}: smallest failing run: ${smallest.replay}`);
+    } else log(`shrink ${scenario.name}: no smaller run fails; the original is the smallest`);
+  }
+}
+

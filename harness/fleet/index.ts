@@ -1,0 +1,6 @@
+export { FLEET_RUN_DEFAULTS, runFleet, type FleetRunOptions, type FleetRunResult } from './run-fleet.ts';
+export { reconcileApi, reconcileSql, type Reconciliation } from './reconcile.ts';
+export { Progress, type ProgressOptions, type ProgressSink } from './progress.ts';
+export { FleetHttp, runWorkers, type HttpResult } from './http.ts';
+export { FleetRunError, type FleetErrorCode } from './errors.ts';
+export type { DriverStats } from './context.ts';

@@ -1,0 +1,294 @@
+import { createHash } from 'node:crypto';
+import type { ProductionObserver } from './device.ts';
+import type { Fleet } from './fleet.ts';
+
+/** The per-record verdicts of an upload (the platform's contract). */
+export type Verdict = 'stored' | 'duplicate' | 'rejected';
+
+/** Rejection codes the platform may give a record. */
+export const REJECTION_CODES = Object.freeze(['signature-invalid', 'device-not-bonded', 'too-late', 'too-far-in-future', 'seq-conflict'] as const);
+export type RejectionCode = (typeof REJECTION_CODES)[number];
+
+/** What the platform is expected to answer for a record, from its time rules alone. */
+export type Expectation = 'accept' | 'too-late' | 'too-far-in-future';
+
+/** The platform's time rules the ledger judges verdicts by (the reference API's defaults). */
+export interface PlatformRules {
+  /** Records whose startedAt is more than this before the platform clock are rejected too-late. */
+  lateWindowSeconds: number;
+  /** Records whose startedAt is more than this after the platform clock are rejected too-far-in-future. */
+  futureSkewSeconds: number;
+}
+export const PLATFORM_RULE_DEFAULTS: Readonly<PlatformRules> = Object.freeze({ lateWindowSeconds: 30 * 86_400, futureSkewSeconds: 86_400 });
+
+/** A copy relayed this long (true time) after the session counts as late. */
+const LATE_AFTER_S = 86_400;
+const MAX_EXAMPLES = 20;
+const TWO_32 = 0x1_0000_0000;
+
+/** Ledger totals (all deterministic for a seed, scenario and code, except `reorderedStores`). */
+export interface LedgerTotals {
+  devices: number;
+  /** Records devices made. */
+  produced: number;
+  /** Overwritten in a device's ring before any phone collected them. */
+  lostAtDevice: number;
+  /** Still in a device's ring, never collected, when the totals were taken. */
+  pendingAtDevice: number;
+  /** Distinct records a phone collected and relayed at least once. */
+  relayed: number;
+  /** Record copies sent (a record relayed by two phones, or twice by one, counts twice). */
+  copies: number;
+  /** Copies relayed more than a day after the session (late uploads). */
+  lateCopies: number;
+  /** Distinct records the platform answered `stored` for. */
+  stored: number;
+  /** Distinct records explicitly rejected (and never stored). */
+  rejected: number;
+  /** `duplicate` verdicts (second and later copies). */
+  duplicateVerdicts: number;
+  /** Every rejection verdict, by code (a stored record rejected on a later late relay counts here too). */
+  rejectionsByCode: Record<string, number>;
+  /** Uploads retried after a simulated timeout whose replayed answer was checked against the original. */
+  replays: number;
+  /** Records relayed but never answered stored or rejected (each is also a violation). */
+  unanswered: number;
+  /** Checks that failed. */
+  violations: number;
+  /** Stored verdicts for a seq below the device's highest stored seq (arrival order; not in the digest). */
+  reorderedStores: number;
+}
+
+/** One failed check, in words, with the device and seq when it concerns a record. */
+export interface LedgerViolation {
+  check: string;
+  deviceId?: number;
+  seq?: number;
+  detail: string;
+}
+
+/**
+ * The fleet's books: what every device produced, what it lost before any phone
+ * collected it, what phones relayed at least once, and what the platform
+ * answered — enough to prove exactly-once ingestion (ING-1) for a million
+ * devices with a few typed arrays, no list per device.
+ *
+ * Per device (u32 columns): `relayedMax` (highest seq any phone collected),
+ * `relayed`, `lost`, `stored`, `storedMax`, `storedSum` (seqs, mod 2^32),
+ * `rejected`; and two 32-bit windows (`storedBits`, `rejectedBits`, bit
+ * `seq & 31`) telling whether a record still in the ring was already answered.
+ * A window bit is reset when its record is first collected, which is safe
+ * because a ring holds at most 32 records and every answer about a record
+ * arrives before 32 newer records of the same device are collected.
+ *
+ * Every stored record has exactly one `stored` answer; every relayed record is
+ * stored or rejected with the code the platform's time rules predict. The
+ * checker compares `stored`, `storedMax` and `storedSum` per device with what
+ * the platform actually holds.
+ */
+export class Ledger implements ProductionObserver {
+  readonly fleet: Fleet;
+  readonly rules: PlatformRules;
+  readonly relayedMax: Uint32Array;
+  readonly relayed: Uint32Array;
+  readonly lost: Uint32Array;
+  readonly stored: Uint32Array;
+  readonly storedMax: Uint32Array;
+  readonly storedSum: Uint32Array;
+  readonly rejected: Uint32Array;
+  readonly storedBits: Uint32Array;
+  readonly rejectedBits: Uint32Array;
+
+  #copies = 0;
+  #lateCopies = 0;
+  #duplicates = 0;
+  #replays = 0;
+  #reordered = 0;
+  #unanswered = 0;
+  readonly #rejections: Record<string, number> = {};
+  #violations = 0;
+  readonly #examples: LedgerViolation[] = [];
+
+  constructor(fleet: Fleet, rules: Partial<PlatformRules> = {}) {
+    this.fleet = fleet;
+    this.rules = { ...PLATFORM_RULE_DEFAULTS, ...rules };
+    const n = fleet.deviceCount;
+    this.relayedMax = new Uint32Array(n);
+    this.relayed = new Uint32Array(n);
+    this.lost = new Uint32Array(n);
+    this.stored = new Uint32Array(n);
+    this.storedMax = new Uint32Array(n);
+    this.storedSum = new Uint32Array(n);
+    this.rejected = new Uint32Array(n);
+    this.storedBits = new Uint32Array(n);
+    this.rejectedBits = new Uint32Array(n);
+  }
+
+  /** A device wrote record `seq`; the record `ringCapacity` older is overwritten — lost if no phone ever took it. */
+  onProduced(d: number, seq: number): void {
+    const victim = seq - this.fleet.ringCapacity;
+    if (victim >= 1 && victim > this.relayedMax[d]!) this.lost[d]!++;
+  }
+
+  /**
+   * A phone collected records `from..to` of device `d` at true time `t`
+   * (`times[i]` is when record `from + i` was made) and will relay them.
+   */
+  onCollected(d: number, from: number, to: number, times: ArrayLike<number>, t: number): void {
+    const n = to - from + 1;
+    this.#copies += n;
+    for (let i = 0; i < n; i++) if (t - times[i]! > LATE_AFTER_S) this.#lateCopies++;
+    const max = this.relayedMax[d]!;
+    if (to <= max) return;
+    const first = Math.max(from, max + 1);
+    this.relayed[d]! += to - first + 1;
+    let clear = 0;
+    for (let s = first; s <= to && clear !== -1; s++) clear |= 1 << (s & 31);
+    this.storedBits[d]! &= ~clear;
+    this.rejectedBits[d]! &= ~clear;
+    this.relayedMax[d] = to;
+  }
+
+  /** What the platform should answer for a record that started at `startedAt` (device clock, s) at platform time `nowMs`. */
+  expect(startedAt: number, nowMs: number): Expectation {
+    const nowS = nowMs / 1000;
+    if (nowS - startedAt > this.rules.lateWindowSeconds) return 'too-late';
+    if (startedAt - nowS > this.rules.futureSkewSeconds) return 'too-far-in-future';
+    return 'accept';
+  }
+
+  /** Book the platform's answer for record `seq` of device `d`, judged at platform time `nowMs`. */
+  recordVerdict(d: number, seq: number, startedAt: number, nowMs: number, verdict: Verdict, code?: string): void {
+    const expected = this.expect(startedAt, nowMs);
+    const bit = 1 << (seq & 31);
+    if (seq > this.relayedMax[d]! || seq < 1) {
+      this.violation({ check: 'verdict-for-unrelayed', deviceId: this.fleet.deviceId(d), seq, detail: `a ${verdict} verdict for a record no phone relayed (highest relayed seq ${this.relayedMax[d]})` });
+      return;
+    }
+    if (verdict === 'stored') {
+      if (expected !== 'accept') this.violation({ check: 'stored-despite-time-rule', deviceId: this.fleet.deviceId(d), seq, detail: `stored, but its startedAt ${startedAt} should make it ${expected} at platform time ${nowMs} ms` });
+      if ((this.storedBits[d]! & bit) !== 0) {
+        this.violation({ check: 'stored-twice', deviceId: this.fleet.deviceId(d), seq, detail: 'the platform answered stored for a record it had already stored' });
+      } else if ((this.rejectedBits[d]! & bit) !== 0) {
+        this.violation({ check: 'stored-after-rejected', deviceId: this.fleet.deviceId(d), seq, detail: 'the platform stored a record it had rejected before' });
+      } else {
+        this.storedBits[d]! |= bit;
+        this.stored[d]!++;
+        this.storedSum[d] = (this.storedSum[d]! + seq) % TWO_32;
+        if (seq > this.storedMax[d]!) this.storedMax[d] = seq;
+        else this.#reordered++;
+      }
+    } else if (verdict === 'duplicate') {
+      this.#duplicates++;
+      if (expected !== 'accept') this.violation({ check: 'duplicate-despite-time-rule', deviceId: this.fleet.deviceId(d), seq, detail: `answered duplicate, but the time rules make it ${expected}` });
+    } else {
+      const c = code ?? 'unknown';
+      this.#rejections[c] = (this.#rejections[c] ?? 0) + 1;
+      if (c !== expected) {
+        this.violation({ check: 'unexpected-rejection', deviceId: this.fleet.deviceId(d), seq, detail: `rejected as ${c}; the platform's time rules predict ${expected === 'accept' ? 'acceptance' : expected} (startedAt ${startedAt}, platform time ${nowMs} ms)` });
+      } else if ((this.storedBits[d]! & bit) === 0 && (this.rejectedBits[d]! & bit) === 0) {
+        this.rejectedBits[d]! |= bit;
+        this.rejected[d]!++;
+      }
+    }
+  }
+
+  /** An upload retried after a (simulated) timeout: `same` is whether the replayed answer equals the first. */
+  recordReplay(same: boolean, detail: string): void {
+    this.#replays++;
+    if (!same) this.violation({ check: 'replay-differs', detail });
+  }
+
+  /** A failed check. The first few are kept with their details. */
+  violation(v: LedgerViolation): void {
+    this.#violations++;
+    if (this.#examples.length < MAX_EXAMPLES) this.#examples.push(v);
+  }
+
+  /**
+   * Close the books: every relayed record must have been stored or rejected
+   * (an answer of only `duplicate`, or none, is a loss). Call once, after the
+   * last upload; returns the violations found now and before.
+   */
+  close(): LedgerViolation[] {
+    for (let d = 0; d < this.fleet.deviceCount; d++) {
+      const answered = this.stored[d]! + this.rejected[d]!;
+      if (answered !== this.relayed[d]) {
+        const missing = this.relayed[d]! - answered;
+        if (missing > 0) this.#unanswered += missing;
+        this.violation({ check: 'relayed-not-answered', deviceId: this.fleet.deviceId(d), detail: `${this.relayed[d]} records relayed, ${this.stored[d]} stored and ${this.rejected[d]} rejected: ${missing} never got a stored or rejected answer` });
+      }
+    }
+    return this.violations();
+  }
+
+  violations(): LedgerViolation[] {
+    return [...this.#examples];
+  }
+
+  totals(): LedgerTotals {
+    const f = this.fleet;
+    let produced = 0;
+    let lost = 0;
+    let relayed = 0;
+    let stored = 0;
+    let rejected = 0;
+    for (let d = 0; d < f.deviceCount; d++) {
+      produced += f.seq[d]!;
+      lost += this.lost[d]!;
+      relayed += this.relayed[d]!;
+      stored += this.stored[d]!;
+      rejected += this.rejected[d]!;
+    }
+    return {
+      devices: f.deviceCount,
+      produced,
+      lostAtDevice: lost,
+      pendingAtDevice: produced - lost - relayed,
+      relayed,
+      copies: this.#copies,
+      lateCopies: this.#lateCopies,
+      stored,
+      rejected,
+      duplicateVerdicts: this.#duplicates,
+      rejectionsByCode: Object.fromEntries(Object.entries(this.#rejections).sort(([a], [b]) => (a < b ? -1 : 1))),
+      replays: this.#replays,
+      unanswered: this.#unanswered,
+      violations: this.#violations,
+      reorderedStores: this.#reordered,
+    };
+  }
+
+  /** Bytes held by the ledger's columns. */
+  stateBytes(): number {
+    let total = 0;
+    for (const v of Object.values(this)) if (ArrayBuffer.isView(v)) total += v.byteLength;
+    return total;
+  }
+
+  /**
+   * SHA-256 (hex) over the ledger's canonical content: a header, the per-device
+   * columns (produced, relayed, lost, stored, storedMax, storedSum, rejected) as
+   * little-endian u32, and the totals except arrival-order ones. Same seed,
+   * scenario and code → same digest.
+   */
+  digest(): string {
+    const f = this.fleet;
+    const h = createHash('sha256');
+    const { reorderedStores: _ignored, ...totals } = this.totals();
+    h.update(`fleetbed-ledger/v1\n${JSON.stringify({ devices: f.deviceCount, households: f.householdCount, phones: f.phoneCount, deviceIdBase: f.deviceIdBase, ringCapacity: f.ringCapacity })}\n`);
+    for (const column of [f.seq, this.relayed, this.lost, this.stored, this.storedMax, this.storedSum, this.rejected]) h.update(littleEndian(column));
+    h.update(JSON.stringify(totals));
+    return h.digest('hex');
+  }
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+function littleEndian(column: Uint32Array): Uint8Array {
+  const bytes = new Uint8Array(column.buffer, column.byteOffset, column.byteLength);
+  if (LITTLE_ENDIAN) return bytes;
+  const copy = new Uint8Array(bytes);
+  for (let i = 0; i < copy.length; i += 4) copy.subarray(i, i + 4).reverse();
+  return copy;
+}
