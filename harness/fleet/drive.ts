@@ -66,6 +66,7 @@ export async function driveDays(ctx: FleetContext, options: DriveOptions): Promi
     daySeconds.push(progress.end(`${ctx.stats.uploads.toLocaleString('en-US')} uploads so far`));
   }
   const endS = endOfDayS(fleet, options.days - 1);
+  await ctx.hooks?.beforeSlot?.(endS * 1000);
   await setClock(ctx, endS * 1000);
   let drainSeconds = 0;
   if (options.drain) {
@@ -148,7 +149,8 @@ async function upload(ctx: FleetContext, p: number, key: string, body: string): 
   for (let attempt = 0; ; attempt++) {
     await ensureAccess(ctx, p, attempt > 0);
     const sentAt = performance.now();
-    const r: HttpResult = await ctx.http.sendIdempotent('POST', '/v2/uploads', { 'content-type': 'application/json', authorization: `Bearer ${ctx.app.accessToken(p)}`, 'idempotency-key': key }, body);
+    // Uploads carry an Idempotency-Key, so retrying through resets and restarts is safe: allow ~25 s of backoff.
+    const r: HttpResult = await ctx.http.sendIdempotent('POST', '/v2/uploads', { 'content-type': 'application/json', authorization: `Bearer ${ctx.app.accessToken(p)}`, 'idempotency-key': key }, body, 9);
     ctx.stats.uploads++;
     if (r.status === 401 && attempt < 2) continue;
     if (r.status === 409 && r.text.includes('idempotency-key-in-flight') && attempt < 20) {

@@ -42,7 +42,10 @@ export class FleetHttp {
   /** POST/PUT a JSON body (or none), parse a JSON answer. */
   async json<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult & { body: T }> {
     const h = body === undefined ? headers : { 'content-type': 'application/json', ...headers };
-    const r = await this.send(method, path, h, body === undefined ? undefined : JSON.stringify(body));
+    // Connection errors (a restarting API, a reset) are retried with backoff. Every JSON call the
+    // driver makes survives a retry: sign-in opens a new token family, a retried refresh that had
+    // already rotated answers invalid_grant and the phone signs in again.
+    const r = await this.sendIdempotent(method, path, h, body === undefined ? undefined : JSON.stringify(body), 9);
     let parsed: unknown;
     try {
       parsed = r.text.length > 0 ? JSON.parse(r.text) : undefined;
@@ -53,7 +56,7 @@ export class FleetHttp {
   }
 
   /** Like send(), but retries transient network errors and 502/503/504 up to `attempts` times (for idempotent requests only). */
-  async sendIdempotent(method: 'GET' | 'POST' | 'PUT', path: string, headers: Record<string, string>, body: string | undefined, attempts = 5): Promise<HttpResult> {
+  async sendIdempotent(method: 'GET' | 'POST' | 'PUT', path: string, headers: Record<string, string>, body: string | undefined, attempts = 9): Promise<HttpResult> {
     for (let i = 1; ; i++) {
       try {
         const r = await this.send(method, path, headers, body);

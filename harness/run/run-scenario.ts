@@ -45,6 +45,8 @@ export async function runScenario(scenario: ResolvedScenario, options: RunScenar
   let proxy: FaultProxy | undefined;
   let startMs: number | undefined;
   let lastT = 0;
+  /** A restart in progress: it overlaps the uploads of the next slot (mid-upload), and is awaited before the next fault. */
+  let restarting: Promise<void> | undefined;
   const base = (): ScenarioResult => ({
     name: scenario.name,
     description: scenario.description,
@@ -65,6 +67,8 @@ export async function runScenario(scenario: ResolvedScenario, options: RunScenar
     if (scenario.requires.restartApi && !env.restartApi) throw new Error(`scenario ${scenario.name} restarts the API, which the ${env.kind} environment cannot do; use --env embedded`);
     if (scenario.requires.restartDatabase && !env.restartDatabase) throw new Error(`scenario ${scenario.name} restarts PostgreSQL, which the ${env.kind} environment cannot do; use --env embedded`);
     if (scenario.requires.faultProxy) proxy = await startFaultProxy({ target: env.apiUrl, seed: scenario.seed });
+    // Simulated time 0 is the platform clock when the scenario starts (the fleet starts there too).
+    startMs = await platformClock(env.apiUrl);
     const halfway = simulatedSeconds / 2;
 
     const fleet = await runFleet({
@@ -81,8 +85,10 @@ export async function runScenario(scenario: ResolvedScenario, options: RunScenar
           for (const f of schedule.between(lastT, t)) {
             history.faults.push({ t: f.at, label: f.label });
             log(`fault: ${f.label}`);
-            if (f.action === 'restart-api') await env.restartApi!();
-            else if (f.action === 'restart-database') await env.restartDatabase!();
+            if (f.action === 'restart-api' || f.action === 'restart-database') {
+              await restarting;
+              restarting = f.action === 'restart-api' ? env.restartApi!() : env.restartDatabase!();
+            }
           }
           if (proxy) proxy.setFaults(schedule.proxyFaultsDuring(lastT, Math.max(t, lastT + 1)));
           if (env.databaseUrl && history.eventSnapshot === undefined && t >= halfway) {
@@ -97,6 +103,7 @@ export async function runScenario(scenario: ResolvedScenario, options: RunScenar
         },
       },
     });
+    await restarting;
     proxy?.clearFaults();
 
     const ctxEnv = { apiUrl: env.apiUrl, ...(env.databaseUrl ? { databaseUrl: env.databaseUrl } : {}) };
@@ -148,8 +155,15 @@ export async function runScenario(scenario: ResolvedScenario, options: RunScenar
       },
     };
   } finally {
+    await restarting?.catch((err: Error) => log(`a restart fault did not complete: ${err.message}`));
     await proxy?.close().catch(() => {});
   }
+}
+
+async function platformClock(apiUrl: string): Promise<number> {
+  const res = await fetch(`${apiUrl}/testbed/clock`);
+  if (res.status !== 200) throw new Error(`GET ${apiUrl}/testbed/clock answered ${res.status}: the platform must run in test mode (its virtual clock drives the scenario)`);
+  return ((await res.json()) as { epochMs: number }).epochMs;
 }
 
 function emptyMetrics(): ScenarioMetrics {

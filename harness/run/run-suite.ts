@@ -71,7 +71,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunReport> {
     tool: { name: 'fleetbed', version: pkg.version },
     runId: runId(startedAt),
     command: options.command,
-    seed: options.seed ?? options.scenarios[0]?.seed ?? '',
+    seed: options.seed ?? (new Set(options.scenarios.map((s) => s.seed)).size === 1 ? options.scenarios[0]!.seed : 'per-scenario'),
     commit: gitCommit(),
     ledgerDigest: runDigest(results.map((r) => r.ledgerDigest)),
     verdict: results.length > 0 && results.every((r) => r.verdict === 'pass') ? 'pass' : 'fail',

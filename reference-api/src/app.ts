@@ -17,6 +17,8 @@ import { testbedRoutes } from './routes/testbed.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { careRoutes } from './routes/care.ts';
+import { otaOperatorRoutes } from './routes/ota-operator.ts';
+import { otaPhoneRoutes } from './routes/ota-phone.ts';
 
 /** What every route plugin receives. */
 export interface Services {
@@ -102,14 +104,27 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(uploadRoutes(services));
   await app.register(sessionRoutes(services));
   await app.register(careRoutes(services));
+  await app.register(otaOperatorRoutes(services));
+  await app.register(otaPhoneRoutes(services));
   if (config.testMode) await app.register(testbedRoutes(services));
 
   if (!givenPool) app.addHook('onClose', async () => db.end());
   return app;
 }
 
+/** SQLSTATE classes and driver errors that mean "the database is not there right now". */
+const DB_UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE']);
+
+function isDatabaseUnavailable(err: { code?: string; message?: string }): boolean {
+  return (err.code !== undefined && DB_UNAVAILABLE_CODES.has(err.code)) || /Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect/.test(err.message ?? '');
+}
+
 /** Fastify's own errors (validation, body parsing, limits) as problems: bad input is a 4xx. */
 function toApiError(err: FastifyError): ApiError {
+  // A restarting or unreachable database is a 503 the client may retry, not a 500.
+  if (isDatabaseUnavailable(err)) {
+    return new ApiError('unavailable', 'The database is unavailable; retry shortly. Nothing of this request was committed unless a retry with the same Idempotency-Key says so.', { headers: { 'retry-after': '1' } });
+  }
   if (err.validation) {
     const v = err.validation[0];
     const where = err.validationContext ?? 'body';
