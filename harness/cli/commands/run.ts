@@ -28,6 +28,8 @@ Options:
   --reporters LIST      comma-separated: json,junit,html (default all three)
   --shrink              when a scenario fails, re-run it smaller (same seed) and
                         report the smallest run that still fails
+  --api-entry FILE      embedded: start this entry instead of reference-api/src/server.ts
+                        (your patched build of the API, or a deliberately broken one)
   --quiet               no progress display
   -h, --help            this text
 
@@ -48,6 +50,7 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
       reporters: { type: 'string' },
       shrink: { type: 'boolean' },
       quiet: { type: 'boolean' },
+      'api-entry': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     true,
@@ -80,10 +83,12 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
   const replayFlags = [
     ...(env && env !== 'embedded' ? ['--env', env] : []),
     ...(values['target-url'] ? ['--target-url', values['target-url']] : []),
+    ...(values['api-entry'] ? ['--api-entry', values['api-entry']] : []),
   ];
   const environment = {
     ...(env ? { env } : {}),
     ...(values['target-url'] ? { targetUrl: values['target-url'] } : {}),
+    ...(values['api-entry'] ? { apiEntry: values['api-entry'] } : {}),
   };
   const report = await runSuite({
     scenarios,
