@@ -164,6 +164,6 @@ describe('operations()', () => {
     });
     expect(list.find((o) => o.operationId === 'unbondDevice')?.responses[204]).toBeNull();
     expect(list.find((o) => o.operationId === 'issueToken')?.mediaTypes[400]).toEqual(['application/json']);
-    expect(list.filter((o) => o.testModeOnly).map((o) => `${o.method} ${o.path}`)).toEqual(['GET /testbed/clock', 'PUT /testbed/clock', 'GET /testbed/digest']);
+    expect(list.filter((o) => o.testModeOnly).map((o) => `${o.method} ${o.path}`)).toEqual(['GET /testbed/clock', 'PUT /testbed/clock', 'GET /testbed/digest', 'POST /testbed/jobs/{name}']);
   });
 });

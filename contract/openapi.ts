@@ -105,6 +105,12 @@ const TAGS = [
   { name: 'uploads', description: 'Phones relay device-signed session records (contract/record.ts); the platform verifies every signature and answers a verdict per record.' },
   { name: 'sessions', description: "The owner's view of a device's brushing sessions." },
   { name: 'care', description: 'The care-provider tier: patients grant consent; a provider reads a consenting patient’s sessions, and every such identity-telemetry join is audited.' },
+  {
+    name: 'ota',
+    description:
+      'Over-the-air updates: firmware releases signed by a trusted release key (contract/ota.ts), staged rollouts with stable cohorts and health and failure gates ' +
+      '(contract/ota-rollout.ts), offers to phones, and device-signed OTA reports (contract/ota-report.ts). Releases and rollouts are operator routes.',
+  },
   { name: 'testbed', description: 'Testbed hooks: exist only when the platform runs in test mode, and answer 404 otherwise.' },
 ] as const;
 type Tag = (typeof TAGS)[number]['name'];
@@ -257,6 +263,9 @@ function testbed(op: Omit<OperationObject, 'tags' | 'x-fleetbed-test-mode-only' 
 }
 
 const deviceIdParam: ParameterObject = { name: 'deviceId', in: 'path', required: true, description: params.deviceId.description, schema: params.deviceId };
+const releaseIdParam: ParameterObject = { name: 'releaseId', in: 'path', required: true, description: params.releaseId.description, schema: params.releaseId };
+const rolloutIdParam: ParameterObject = { name: 'rolloutId', in: 'path', required: true, description: params.rolloutId.description, schema: params.rolloutId };
+const jobNameParam: ParameterObject = { name: 'name', in: 'path', required: true, description: params.jobName.description, schema: params.jobName };
 const UUID_PARAM = { type: 'string', format: 'uuid', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' } as const;
 const accountIdParam = (name: string, description: string): ParameterObject => ({ name, in: 'path', required: true, description, schema: UUID_PARAM });
 
@@ -551,6 +560,115 @@ const paths = {
     },
   },
 
+  '/v2/ota/releases': {
+    post: {
+      operationId: 'createFirmwareRelease',
+      tags: ['ota'],
+      summary: 'Register a firmware release signed by a trusted release key (operator)',
+      description:
+        'The platform encodes the manifest from the fields (contract/ota.ts) and verifies the Ed25519 signature over firmwareManifestSigningBytes(manifest) ' +
+        'under its trusted release keys (FLEETBED_RELEASE_PUBLIC_KEYS; in test mode by default the well-known TEST key of contract/ota.ts). ' +
+        'Every field is signed: relabelling the product line or changing the hash, size, version or counter is a 422. A version is released once per product line.',
+      security: FACTORY,
+      requestBody: jsonBody('FirmwareReleaseRequest'),
+      responses: respond(
+        { 201: json('FirmwareRelease', 'The release, with its canonical manifest and the key it verified under.') },
+        problems(FACTORY_REFUSALS, UNREADABLE_BODY, INVALID, { 409: ['release-exists'], 422: ['release-signature-invalid'] }),
+      ),
+    },
+  },
+  '/v2/ota/releases/{releaseId}': {
+    parameters: [releaseIdParam],
+    get: {
+      operationId: 'getFirmwareRelease',
+      tags: ['ota'],
+      summary: 'One firmware release (operator)',
+      security: FACTORY,
+      responses: respond({ 200: json('FirmwareRelease', 'The release.') }, problems(INVALID, FACTORY_REFUSALS, { 404: ['not-found'] })),
+    },
+  },
+  '/v2/ota/rollouts': {
+    post: {
+      operationId: 'createRollout',
+      tags: ['ota'],
+      summary: 'Start a staged rollout of a release to its product line (operator)',
+      description:
+        'Active in its first stage at once. A stage admits the devices whose cohort bucket (contract/ota-rollout.ts cohortBucket) is below its percent, ' +
+        'up to its device cap; it advances when it has soaked and its policy’s gate passes (health-gate: updated devices keep reporting sessions ' +
+        'like the not-yet-updated ones; transfer-success: transfers succeeded). Either policy halts on the failure gate; health-gate also on the health gate. ' +
+        'One active or halted rollout per product line.',
+      security: FACTORY,
+      requestBody: jsonBody('RolloutRequest'),
+      responses: respond(
+        { 201: json('Rollout', 'The rollout, in its first stage.') },
+        problems(FACTORY_REFUSALS, UNREADABLE_BODY, INVALID, { 404: ['not-found'], 409: ['rollout-active', 'rollout-exists'] }),
+      ),
+    },
+  },
+  '/v2/ota/rollouts/{rolloutId}': {
+    parameters: [rolloutIdParam],
+    get: {
+      operationId: 'getRollout',
+      tags: ['ota'],
+      summary: 'A rollout’s status: stages, counts by device state, why it halted (operator)',
+      security: FACTORY,
+      responses: respond({ 200: json('Rollout', 'The rollout.') }, problems(INVALID, FACTORY_REFUSALS, { 404: ['not-found'] })),
+    },
+  },
+  '/v2/ota/rollouts/{rolloutId}/actions': {
+    parameters: [rolloutIdParam],
+    post: {
+      operationId: 'actOnRollout',
+      tags: ['ota'],
+      summary: 'Advance, halt, resume or cancel a rollout (operator)',
+      description:
+        'advance: an active rollout moves to its next stage now (or completes after the last), whatever its gate says. ' +
+        'halt: active → halted (reason manual); a halted rollout makes no offers. resume: halted → active, the current stage’s soak starts again. ' +
+        'cancel: active or halted → cancelled, for good. Any other transition is a 409.',
+      security: FACTORY,
+      requestBody: jsonBody('RolloutActionRequest'),
+      responses: respond(
+        { 200: json('Rollout', 'The rollout after the action.') },
+        problems(FACTORY_REFUSALS, UNREADABLE_BODY, INVALID, { 404: ['not-found'], 409: ['rollout-state-conflict'] }),
+      ),
+    },
+  },
+  '/v2/devices/{deviceId}/ota/check': {
+    parameters: [deviceIdParam],
+    post: {
+      operationId: 'checkOtaOffer',
+      tags: ['ota'],
+      summary: 'Does an update apply to this device? An offer, or none with the reason',
+      description:
+        'Takes no body. The product line’s most recent rollout offers its release when it is active or completed, the device runs an older version, ' +
+        'the release’s anti-rollback counter is not below the device’s (as its signed reports left it), and the device is in the current stage’s cohort. ' +
+        'The first offer makes the device a member of the rollout; asking again returns the same offer. A halted or cancelled rollout offers nothing.',
+      security: PHONE,
+      responses: respond(
+        { 200: json('OtaOffer', 'The offer (manifest and release signature, for the device to verify), or null and why not.') },
+        problems(UNREADABLE_BODY, INVALID, UNAUTHENTICATED, { 404: ['not-found'] }),
+      ),
+    },
+  },
+  '/v2/ota/reports': {
+    post: {
+      operationId: 'relayOtaReports',
+      tags: ['ota'],
+      summary: 'Relay a batch of device-signed OTA reports',
+      description:
+        'Every report gets a verdict: stored, duplicate, or rejected (signature-invalid, device-not-bonded, unknown-rollout, seq-conflict). ' +
+        'A (device, seq) is stored once. Only a device’s highest-seq report moves its OTA state and firmware version; a phone cannot forge one. ' +
+        'When every report is rejected the answer is 422 ota-report-rejected with the same results. A report that cannot be decoded makes the request a 400.',
+      security: PHONE,
+      requestBody: jsonBody('OtaReportRequest'),
+      responses: respond(
+        { 200: json('OtaReportResponse', 'Per-report verdicts; at least one report is stored or duplicate.') },
+        problems(UNREADABLE_BODY, INVALID, UNAUTHENTICATED),
+        problemsOf('OtaReportRejectedProblem', { 422: ['ota-report-rejected'] }),
+      ),
+    },
+  },
+
   '/testbed/clock': {
     get: testbed({
       operationId: 'getTestbedClock',
@@ -571,6 +689,18 @@ const paths = {
       summary: 'A digest of the domain state',
       description: 'Equal digests before and after a refused request prove it changed nothing.',
       responses: { 200: json('StateDigest', 'Per-table row counts and digests, and one overall digest.') },
+    }),
+  },
+  '/testbed/jobs/{name}': {
+    parameters: [jobNameParam],
+    post: testbed({
+      operationId: 'runTestbedJob',
+      summary: 'Run a scheduled job now, on the virtual clock',
+      description: 'Takes no body. Jobs: ota-health-monitor (evaluates every active rollout’s gates and halts, advances or completes it). An unknown job is a 404 not-found.',
+      responses: respond(
+        { 200: json('TestbedJobRun', 'What the job did.') },
+        problems(UNREADABLE_BODY, INVALID, { 404: ['not-found'] }),
+      ),
     }),
   },
 } satisfies Record<`/${string}`, PathItemObject>;

@@ -264,7 +264,288 @@ export const schemas = {
       },
     },
   },
+  ...otaSchemas(),
 } as const;
 
 export type SchemaName = keyof typeof schemas;
-export const params = { deviceId: deviceIdParam } as const;
+export const params = {
+  deviceId: deviceIdParam,
+  releaseId: { type: 'string', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', description: 'Firmware release id (UUID)' },
+  rolloutId: { type: 'string', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', description: 'Rollout id (UUID)' },
+  jobName: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,63}$', description: 'Name of a scheduled job, e.g. ota-health-monitor' },
+} as const;
+
+// ---------------------------------------------------------------- OTA (contract/ota.ts, ota-report.ts, ota-rollout.ts)
+
+/** OTA bodies and responses: firmware releases, staged rollouts, offers, device-signed reports, testbed jobs. */
+function otaSchemas() {
+  const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as const;
+  const share = { type: ['number', 'null'], minimum: 0, description: 'null when the group is empty' } as const;
+  const count = { type: 'integer', minimum: 0 } as const;
+  const u32 = { type: 'integer', minimum: 0, maximum: 4294967295 } as const;
+  const rolloutState = { type: 'string', enum: ['active', 'halted', 'completed', 'cancelled'] } as const;
+  const policy = { type: 'string', enum: ['health-gate', 'transfer-success'], description: 'health-gate: advance only while updated devices keep reporting; transfer-success: advance when transfers succeed (the counterfactual)' } as const;
+  const gateFields = {
+    windowSeconds: { type: 'integer', minimum: 60, maximum: 31536000, description: 'W: updated devices must have been confirmed at least W ago; reporting means a session in the last W' },
+    minSample: { type: 'integer', minimum: 1, maximum: 1000000000, description: 'Updated (and baseline) devices needed before the health gate decides' },
+    minHealthRatio: { type: 'number', minimum: 0, maximum: 1, description: 'Halt when share(updated reporting) / share(baseline reporting) falls below this' },
+    maxFailureRate: { type: 'number', minimum: 0, maximum: 1, description: 'Halt when (failed + rolled-back) / reported exceeds this' },
+    failureMinSample: { type: 'integer', minimum: 1, maximum: 1000000000, description: 'Reporting devices needed before the failure gate decides' },
+  } as const;
+  const stateCounts = {
+    type: 'object',
+    required: ['offered', 'downloaded', 'verified', 'installed', 'booted', 'confirmed', 'rolled-back', 'failed'],
+    description: 'Devices by their latest signed report in this rollout; offered = offered, nothing reported yet',
+    properties: {
+      offered: count,
+      downloaded: count,
+      verified: count,
+      installed: count,
+      booted: count,
+      confirmed: count,
+      'rolled-back': count,
+      failed: count,
+    },
+  } as const;
+  const release = {
+    releaseId: uuid,
+    productLine,
+    version: firmwareVersion,
+    sizeBytes: { ...u32, minimum: 1 },
+    sha256: base64url(32),
+    antiRollbackCounter: u32,
+  } as const;
+  return {
+    FirmwareReleaseRequest: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['productLine', 'version', 'sizeBytes', 'sha256', 'antiRollbackCounter', 'signature'],
+      description: 'The manifest fields (contract/ota.ts) and the Ed25519 signature of a trusted release key over firmwareManifestSigningBytes(encodeFirmwareManifest(fields)).',
+      properties: {
+        productLine,
+        version: firmwareVersion,
+        sizeBytes: { ...u32, minimum: 1 },
+        sha256: base64url(32),
+        antiRollbackCounter: u32,
+        signature: base64url(64),
+      },
+    },
+    FirmwareRelease: {
+      type: 'object',
+      required: ['releaseId', 'productLine', 'version', 'sizeBytes', 'sha256', 'antiRollbackCounter', 'manifest', 'signature', 'signedBy', 'createdAt'],
+      properties: {
+        ...release,
+        manifest: { ...base64url(48), description: 'The canonical 48-byte manifest, base64url: what the signature covers (after the domain tag)' },
+        signature: base64url(64),
+        signedBy: { ...base64url(32), description: 'The trusted release public key the signature verified under' },
+        createdAt: dateTime,
+      },
+    },
+    RolloutRequest: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['releaseId', 'policy', 'stages'],
+      properties: {
+        releaseId: uuid,
+        rolloutId: { ...uuid, description: 'Optional: the id to give the rollout. Cohorts hash (rolloutId, deviceId), so a harness that derives it from its seed gets the same cohorts every run. Default: a random UUID.' },
+        policy,
+        stages: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 20,
+          description: 'In order. Percents and device caps may not decrease from one stage to the next.',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['soakSeconds'],
+            description: 'At least one of percent and maxDevices.',
+            properties: {
+              percent: { type: 'number', exclusiveMinimum: 0, maximum: 100, description: 'Share of the eligible fleet (0.01 % resolution); default 100 when maxDevices is given' },
+              maxDevices: { type: 'integer', minimum: 1, maximum: 1000000000, description: 'At most this many devices in the rollout by the end of this stage' },
+              soakSeconds: { type: 'integer', minimum: 0, maximum: 31536000, description: 'Platform time the stage runs before it may advance' },
+            },
+          },
+        },
+        gate: {
+          type: 'object',
+          additionalProperties: false,
+          description: 'Thresholds; every field left out takes its default (contract/ota-rollout.ts ROLLOUT_GATE_DEFAULTS)',
+          properties: gateFields,
+        },
+      },
+    },
+    RolloutActionRequest: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['action'],
+      properties: {
+        action: { type: 'string', enum: ['advance', 'halt', 'resume', 'cancel'] },
+        reason: { type: 'string', minLength: 1, maxLength: 500, description: 'Why (kept with a halt, and in the rollout’s events)' },
+      },
+    },
+    HealthEvaluation: {
+      type: 'object',
+      required: ['at', 'stageIndex', 'windowSeconds', 'updated', 'baseline', 'healthRatio', 'reported', 'failures', 'failureRate', 'transferred', 'decision', 'reason'],
+      properties: {
+        at: dateTime,
+        stageIndex: count,
+        windowSeconds: count,
+        updated: {
+          type: 'object',
+          required: ['devices', 'reporting', 'share'],
+          properties: { devices: count, reporting: count, share },
+        },
+        baseline: {
+          type: 'object',
+          required: ['devices', 'reporting', 'share', 'source'],
+          properties: {
+            devices: count,
+            reporting: count,
+            share,
+            source: { type: 'string', enum: ['not-yet-updated', 'last-full-sample', 'none'], description: 'Where the share compared against came from' },
+          },
+        },
+        healthRatio: share,
+        reported: { ...count, description: 'Devices of the rollout with at least one signed report' },
+        failures: { ...count, description: 'Of those, latest report failed or rolled-back' },
+        failureRate: share,
+        transferred: { ...count, description: 'Latest report installed, booted or confirmed' },
+        decision: { type: 'string', enum: ['advance', 'complete', 'hold', 'halt'] },
+        reason: { type: 'string' },
+        evaluationMs: { type: 'number', minimum: 0, description: 'Wall time of the one set-based health query; only in the monitor job’s answer (the stored evaluation stays deterministic)' },
+      },
+    },
+    Rollout: {
+      type: 'object',
+      required: ['rolloutId', 'releaseId', 'productLine', 'version', 'policy', 'state', 'stageIndex', 'createdAt', 'gate', 'stages', 'devices', 'counts', 'halt', 'lastEvaluation'],
+      properties: {
+        rolloutId: uuid,
+        releaseId: uuid,
+        productLine,
+        version: firmwareVersion,
+        policy,
+        state: rolloutState,
+        stageIndex: { ...count, description: 'The current stage (the last one once completed)' },
+        createdAt: dateTime,
+        gate: { type: 'object', required: Object.keys(gateFields), properties: gateFields },
+        stages: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['index', 'percent', 'maxDevices', 'soakSeconds', 'status', 'startedAt', 'passedAt', 'devices', 'counts'],
+            properties: {
+              index: count,
+              percent: { type: 'number' },
+              maxDevices: { type: ['integer', 'null'] },
+              soakSeconds: count,
+              status: { type: 'string', enum: ['pending', 'current', 'passed'] },
+              startedAt: nullableDateTime,
+              passedAt: nullableDateTime,
+              devices: { ...count, description: 'Devices that joined the rollout during this stage' },
+              counts: stateCounts,
+            },
+          },
+        },
+        devices: { ...count, description: 'Devices offered this rollout so far' },
+        counts: stateCounts,
+        halt: {
+          oneOf: [
+            { type: 'null' },
+            {
+              type: 'object',
+              required: ['reason', 'by', 'at', 'detail', 'evaluation'],
+              properties: {
+                reason: { type: 'string', enum: ['health-gate', 'failure-threshold', 'manual'] },
+                by: { type: 'string', enum: ['monitor', 'operator'] },
+                at: dateTime,
+                detail: { type: 'string' },
+                evaluation: { oneOf: [{ type: 'null' }, { $ref: '#/components/schemas/HealthEvaluation' }] },
+              },
+            },
+          ],
+          description: 'Why the rollout is halted; null unless it is',
+        },
+        lastEvaluation: { oneOf: [{ type: 'null' }, { $ref: '#/components/schemas/HealthEvaluation' }] },
+      },
+    },
+    OtaOffer: {
+      type: 'object',
+      required: ['deviceId', 'offer', 'reason'],
+      properties: {
+        deviceId,
+        offer: {
+          oneOf: [
+            { type: 'null' },
+            {
+              type: 'object',
+              required: ['rolloutId', 'releaseId', 'productLine', 'version', 'sizeBytes', 'sha256', 'antiRollbackCounter', 'manifest', 'signature', 'stageIndex'],
+              properties: {
+                rolloutId: uuid,
+                ...release,
+                manifest: base64url(48),
+                signature: { ...base64url(64), description: 'The release signature: the device verifies it, and the image hash, before it switches banks' },
+                stageIndex: count,
+              },
+            },
+          ],
+        },
+        reason: {
+          type: ['string', 'null'],
+          enum: ['no-rollout', 'rollout-halted', 'rollout-cancelled', 'up-to-date', 'anti-rollback', 'not-in-cohort', 'stage-full', 'previously-failed', null],
+          description: 'Why there is no offer; null when there is one',
+        },
+      },
+    },
+    OtaReportRequest: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['reports'],
+      properties: {
+        reports: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 1000,
+          description: 'Device-signed OTA reports: each the 46-byte report (contract/ota-report.ts) followed by its 64-byte Ed25519 signature, base64url without padding (147 characters).',
+          items: { type: 'string', maxLength: 1024 },
+        },
+      },
+    },
+    OtaReportResponse: {
+      type: 'object',
+      required: ['results', 'counts'],
+      properties: {
+        results: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['deviceId', 'seq', 'verdict'],
+            properties: {
+              deviceId,
+              seq: { type: 'integer' },
+              verdict: { type: 'string', enum: ['stored', 'duplicate', 'rejected'] },
+              code: { type: 'string', enum: ['signature-invalid', 'device-not-bonded', 'unknown-rollout', 'seq-conflict'] },
+              detail: { type: 'string' },
+            },
+          },
+        },
+        counts: {
+          type: 'object',
+          required: ['stored', 'duplicate', 'rejected'],
+          properties: { stored: count, duplicate: count, rejected: count },
+        },
+      },
+    },
+    OtaReportRejectedProblem: {
+      allOf: [{ $ref: '#/components/schemas/Problem' }, { $ref: '#/components/schemas/OtaReportResponse' }],
+    },
+    TestbedJobRun: {
+      type: 'object',
+      required: ['job', 'ranAt', 'result'],
+      properties: {
+        job: { type: 'string' },
+        ranAt: { ...dateTime, description: 'Virtual time the job ran at' },
+        result: { type: 'object', additionalProperties: true, description: 'What the job did; ota-health-monitor: { rollouts: [{ rolloutId, before, after, stageIndex, evaluation }] }' },
+      },
+    },
+  } as const;
+}

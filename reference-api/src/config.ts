@@ -1,3 +1,5 @@
+import { TEST_RELEASE_PUBLIC_KEY } from '../../contract/ota.ts';
+
 /**
  * Reference API configuration. Defaults live in one frozen object; resolveConfig()
  * fills and validates them from an options object or the environment and throws
@@ -25,6 +27,16 @@ export interface ApiConfig {
   idempotencyKeyTtlSeconds: number;
   databasePoolSize: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
+  /**
+   * Ed25519 public keys (base64url, 32 bytes) whose signatures make a firmware
+   * release acceptable (FLEETBED_RELEASE_PUBLIC_KEYS, comma-separated).
+   * Default: in test mode ONLY, the well-known TEST release key of
+   * contract/ota.ts, which anyone can sign with; outside test mode, no key, so
+   * every release is refused until production sets its own keys.
+   */
+  releasePublicKeys: string[];
+  /** Outside test mode, run the OTA fleet-health monitor this often (0: never). In test mode it runs only through POST /testbed/jobs/ota-health-monitor. */
+  otaMonitorIntervalSeconds: number;
 }
 
 export const CONFIG_DEFAULTS = Object.freeze({
@@ -42,6 +54,7 @@ export const CONFIG_DEFAULTS = Object.freeze({
   idempotencyKeyTtlSeconds: 7 * 24 * 3600,
   databasePoolSize: 10,
   logLevel: 'warn',
+  otaMonitorIntervalSeconds: 300,
 } satisfies Partial<ApiConfig>);
 
 export class ConfigError extends Error {
@@ -91,7 +104,19 @@ export function resolveConfig(options: Partial<ApiConfig>): ApiConfig {
     idempotencyKeyTtlSeconds: int('idempotencyKeyTtlSeconds', o.idempotencyKeyTtlSeconds, 1),
     databasePoolSize: int('databasePoolSize', o.databasePoolSize, 1, 1000),
     logLevel: o.logLevel,
+    releasePublicKeys: releaseKeys(o.releasePublicKeys ?? (o.testMode ? [TEST_RELEASE_PUBLIC_KEY] : [])),
+    otaMonitorIntervalSeconds: int('otaMonitorIntervalSeconds', o.otaMonitorIntervalSeconds, 0, 7 * 24 * 3600),
   };
+}
+
+function releaseKeys(keys: unknown): string[] {
+  if (!Array.isArray(keys)) throw new ConfigError(`releasePublicKeys (FLEETBED_RELEASE_PUBLIC_KEYS) must be a list of base64url keys, got ${JSON.stringify(keys)}`);
+  for (const k of keys) {
+    if (typeof k !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(k) || Buffer.from(k, 'base64url').toString('base64url') !== k) {
+      throw new ConfigError(`FLEETBED_RELEASE_PUBLIC_KEYS must be comma-separated Ed25519 public keys, each 32 bytes in base64url without padding (43 characters); got ${JSON.stringify(k)}`);
+    }
+  }
+  return [...new Set(keys as string[])];
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
@@ -113,5 +138,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     lateWindowSeconds: env.FLEETBED_LATE_WINDOW_SECONDS === undefined ? undefined : Number(env.FLEETBED_LATE_WINDOW_SECONDS),
     databasePoolSize: env.FLEETBED_DB_POOL_SIZE === undefined ? undefined : Number(env.FLEETBED_DB_POOL_SIZE),
     logLevel: env.FLEETBED_LOG_LEVEL as ApiConfig['logLevel'] | undefined,
+    releasePublicKeys: env.FLEETBED_RELEASE_PUBLIC_KEYS === undefined ? undefined : env.FLEETBED_RELEASE_PUBLIC_KEYS.split(',').map((k) => k.trim()).filter(Boolean),
+    otaMonitorIntervalSeconds: env.FLEETBED_OTA_MONITOR_INTERVAL_SECONDS === undefined ? undefined : Number(env.FLEETBED_OTA_MONITOR_INTERVAL_SECONDS),
   } as Partial<ApiConfig>);
 }

@@ -8,6 +8,8 @@ import { openapi, operations, type DocumentedOperation, type PathItemObject, typ
 import { bondProofSigningBytes } from '../../contract/bond-proof.ts';
 import { encodeSessionRecord, packSignedRecord, sessionRecordSigningBytes, type SessionRecord } from '../../contract/record.ts';
 import { packFirmwareVersion } from '../../contract/firmware-version.ts';
+import { encodeOtaReport, otaReportSigningBytes, packSignedOtaReport } from '../../contract/ota-report.ts';
+import { releaseBody, ROGUE_RELEASE_KEY } from '../ota/support.ts';
 import { databaseTargets } from '../support/databases.ts';
 import { startTestApi, TEST_FACTORY_SECRET, type TestApi } from '../support/api.ts';
 
@@ -214,8 +216,10 @@ describe('the reference API conforms to contract/openapi.ts [embedded]', () => {
   /** A care-query period around the uploaded sessions (set when they are uploaded). */
   let period = { from: '', to: '' };
   /** Path parameters, queries and headers that reach every route's handler, for the sweeps over all operations. */
+  /** The OTA release and rollout of the OTA step (for the sweeps over all operations). */
+  const ota = { releaseId: '', rolloutId: '' };
   const reaching = (o: DocumentedOperation): Pick<Call, 'params' | 'query' | 'headers'> => ({
-    params: { deviceId: devices[1]!.deviceId, providerAccountId: dentist.accountId, patientAccountId: alice.accountId },
+    params: { deviceId: devices[1]!.deviceId, providerAccountId: dentist.accountId, patientAccountId: alice.accountId, ...ota, name: 'ota-health-monitor' },
     ...(o.operationId === 'getPatientSessions' ? { query: period } : {}),
     ...(o.operationId === 'uploadRecords' ? { headers: { 'idempotency-key': `sweep-${o.operationId}-${observed.size}` } } : {}),
   });
@@ -456,6 +460,77 @@ describe('the reference API conforms to contract/openapi.ts [embedded]', () => {
     const d1 = await call(app, { op: 'getTestbedDigest', status: 200 });
     await call(app, { op: 'signUp', json: { email: alice.email, password: alice.password, displayName: 'dup' }, status: 409 });
     expect((await call(app, { op: 'getTestbedDigest', status: 200 })).body.digest).toBe(d1.body.digest);
+  });
+
+  it('releases firmware, rolls it out, offers it, takes signed reports, and runs the health monitor (OTA)', async () => {
+    const d2 = devices[1]!; // adult-brush, 1.2.3, bonded to alice
+    const body = releaseBody({ productLine: 'adult-brush', version: '1.3.0', antiRollbackCounter: 2 });
+    const rel = await call(app, { op: 'createFirmwareRelease', factory: true, json: body, status: 201 });
+    ota.releaseId = rel.body.releaseId;
+    expect((await call(app, { op: 'createFirmwareRelease', factory: true, json: body, status: 409 })).body.code).toBe('release-exists');
+    const rogue = releaseBody({ productLine: 'adult-brush', version: '1.4.0' }, ROGUE_RELEASE_KEY);
+    expect((await call(app, { op: 'createFirmwareRelease', factory: true, json: rogue, status: 422 })).body.code).toBe('release-signature-invalid');
+    await call(app, { op: 'createFirmwareRelease', factory: true, json: { ...body, signature: undefined }, status: 400 });
+    await call(app, { op: 'createFirmwareRelease', json: body, status: 401 });
+    await call(app, { op: 'createFirmwareRelease', token: alice.access, json: body, status: 403 });
+
+    const relParams = { releaseId: ota.releaseId };
+    expect((await call(app, { op: 'getFirmwareRelease', params: relParams, factory: true, status: 200 })).body).toMatchObject({ version: '1.3.0', antiRollbackCounter: 2 });
+    await call(app, { op: 'getFirmwareRelease', params: { releaseId: '00000000-0000-4000-8000-000000000000' }, factory: true, status: 404 });
+    await call(app, { op: 'getFirmwareRelease', params: { releaseId: 'not-a-uuid' }, factory: true, status: 400 });
+    await call(app, { op: 'getFirmwareRelease', params: relParams, status: 401 });
+    await call(app, { op: 'getFirmwareRelease', params: relParams, token: alice.access, status: 403 });
+
+    const spec = { releaseId: ota.releaseId, policy: 'health-gate', stages: [{ percent: 100, soakSeconds: 3600 }], gate: { minSample: 1 } };
+    const rollout = await call(app, { op: 'createRollout', factory: true, json: spec, status: 201 });
+    ota.rolloutId = rollout.body.rolloutId;
+    expect(rollout.body).toMatchObject({ state: 'active', stageIndex: 0, policy: 'health-gate', halt: null });
+    expect((await call(app, { op: 'createRollout', factory: true, json: spec, status: 409 })).body.code).toBe('rollout-active');
+    await call(app, { op: 'createRollout', factory: true, json: { ...spec, releaseId: '00000000-0000-4000-8000-000000000000' }, status: 404 });
+    await call(app, { op: 'createRollout', factory: true, json: { ...spec, policy: 'yolo' }, status: 400 });
+    await call(app, { op: 'createRollout', json: spec, status: 401 });
+    await call(app, { op: 'createRollout', token: alice.access, json: spec, status: 403 });
+
+    const rParams = { rolloutId: ota.rolloutId };
+    await call(app, { op: 'getRollout', params: rParams, factory: true, status: 200 });
+    await call(app, { op: 'getRollout', params: { rolloutId: '00000000-0000-4000-8000-000000000000' }, factory: true, status: 404 });
+    await call(app, { op: 'getRollout', params: { rolloutId: 'x' }, factory: true, status: 400 });
+    await call(app, { op: 'getRollout', params: rParams, status: 401 });
+    await call(app, { op: 'getRollout', params: rParams, token: alice.access, status: 403 });
+
+    const offer = await call(app, { op: 'checkOtaOffer', params: { deviceId: d2.deviceId }, token: alice.access, status: 200 });
+    expect(offer.body).toMatchObject({ deviceId: d2.deviceId, reason: null, offer: { rolloutId: ota.rolloutId, version: '1.3.0', signature: body.signature } });
+    await call(app, { op: 'checkOtaOffer', params: { deviceId: d2.deviceId }, token: bob.access, status: 404 });
+    await call(app, { op: 'checkOtaOffer', params: { deviceId: 'x' }, token: alice.access, status: 400 });
+
+    const nowS = Math.floor((await call(app, { op: 'getTestbedClock', status: 200 })).body.epochMs / 1000);
+    const report = (seq: number, signer: Device) => {
+      const bytes = encodeOtaReport({
+        formatVersion: 1, state: 'downloaded', deviceId: d2.deviceId, seq, rolloutId: ota.rolloutId,
+        targetVersion: packFirmwareVersion('1.3.0'), runningVersion: packFirmwareVersion('1.2.3'), bootCount: 0, deviceTime: nowS, detail: 'none',
+      });
+      return Buffer.from(packSignedOtaReport(bytes, Buffer.from(signer.sign(otaReportSigningBytes(bytes)), 'base64url'))).toString('base64url');
+    };
+    const relay = (reports: string[], status: number) => call(app, { op: 'relayOtaReports', token: alice.access, json: { reports }, status });
+    expect((await relay([report(1, d2)], 200)).body.counts).toEqual({ stored: 1, duplicate: 0, rejected: 0 });
+    const forged = await relay([report(2, stranger)], 422);
+    expect(forged.body).toMatchObject({ code: 'ota-report-rejected', counts: { stored: 0, duplicate: 0, rejected: 1 } });
+    expect((await relay(['not-a-report'], 400)).body.field).toBe('reports[0]');
+
+    const job = await call(app, { op: 'runTestbedJob', params: { name: 'ota-health-monitor' }, status: 200 });
+    expect(job.body.result.rollouts).toEqual([expect.objectContaining({ rolloutId: ota.rolloutId, evaluation: expect.objectContaining({ decision: 'hold' }) })]);
+    await call(app, { op: 'runTestbedJob', params: { name: 'no-such-job' }, status: 404 });
+    await call(app, { op: 'runTestbedJob', params: { name: 'Not_A_Name' }, status: 400 });
+
+    const halted = await call(app, { op: 'actOnRollout', params: rParams, factory: true, json: { action: 'halt', reason: 'conformance' }, status: 200 });
+    expect(halted.body).toMatchObject({ state: 'halted', halt: { reason: 'manual', by: 'operator', detail: 'conformance' } });
+    expect((await call(app, { op: 'actOnRollout', params: rParams, factory: true, json: { action: 'halt' }, status: 409 })).body.code).toBe('rollout-state-conflict');
+    expect((await call(app, { op: 'checkOtaOffer', params: { deviceId: d2.deviceId }, token: alice.access, status: 200 })).body).toEqual({ deviceId: d2.deviceId, offer: null, reason: 'rollout-halted' });
+    await call(app, { op: 'actOnRollout', params: { rolloutId: '00000000-0000-4000-8000-000000000000' }, factory: true, json: { action: 'cancel' }, status: 404 });
+    await call(app, { op: 'actOnRollout', params: rParams, factory: true, json: { action: 'explode' }, status: 400 });
+    await call(app, { op: 'actOnRollout', params: rParams, json: { action: 'cancel' }, status: 401 });
+    await call(app, { op: 'actOnRollout', params: rParams, token: alice.access, json: { action: 'cancel' }, status: 403 });
+    expect((await call(app, { op: 'actOnRollout', params: rParams, factory: true, json: { action: 'cancel' }, status: 200 })).body.state).toBe('cancelled');
   });
 
   it('revokes tokens (RFC 7009), with an empty 200 even for an unknown token', async () => {

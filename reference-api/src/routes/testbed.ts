@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { ref, type Services } from '../app.ts';
 import { ApiError } from '../errors.ts';
+import { params } from '../../../contract/schemas.ts';
 
 /**
  * The domain tables whose content the state digest covers, each with the
@@ -25,14 +26,23 @@ export function registerDigestTable(table: string, orderBy: string): void {
   if (![...DIGEST_TABLES, ...extraDigestTables].some((t) => t.table === table)) extraDigestTables.push({ table, orderBy });
 }
 
+/** A scheduled job the testbed can run now, on the virtual clock; its result is the hook's `result`. */
+export type TestbedJob = (services: Services) => Promise<object>;
+const jobs = new Map<string, TestbedJob>();
+/** Route modules register their scheduled jobs (e.g. ota-health-monitor) here. */
+export function registerTestbedJob(name: string, run: TestbedJob): void {
+  jobs.set(name, run);
+}
+
 /**
  * Testbed hooks, mounted only in test mode (absent, so 404, otherwise): the
- * virtual clock every time rule reads, and a digest of the domain state for
- * no-side-effect checks.
+ * virtual clock every time rule reads, a digest of the domain state for
+ * no-side-effect checks, and running a scheduled job now.
  */
 export const testbedRoutes =
-  ({ db, clock }: Services): FastifyPluginAsync =>
+  (services: Services): FastifyPluginAsync =>
   async (app) => {
+    const { db, clock } = services;
     const clockBody = (ms: number) => ({ epochMs: ms, iso: new Date(ms).toISOString() });
 
     app.get('/testbed/clock', { schema: { response: { 200: ref('Clock') } } }, async () => clockBody(await clock.now()));
@@ -54,6 +64,17 @@ export const testbedRoutes =
           throw new ApiError('clock-backwards', `The virtual clock is at ${new Date(now).toISOString()} (${now}); it cannot be set to ${epochMs}.`, { field: 'epochMs' });
         }
         return clockBody(rows[0].now_ms);
+      },
+    );
+
+    app.post<{ Params: { name: string } }>(
+      '/testbed/jobs/:name',
+      { schema: { params: { type: 'object', properties: { name: params.jobName } }, response: { 200: ref('TestbedJobRun') } } },
+      async (request) => {
+        const job = jobs.get(request.params.name);
+        if (!job) throw new ApiError('not-found', `No job ${request.params.name}; the jobs are: ${[...jobs.keys()].sort().join(', ') || 'none'}.`, { field: 'name' });
+        const ranAt = await clock.now();
+        return { job: request.params.name, ranAt: new Date(ranAt).toISOString(), result: await job(services) };
       },
     );
 
