@@ -56,5 +56,21 @@ describe('fleetbed run against a deliberately broken platform', () => {
     expect(junit).toMatch(/<failure[^>]*AUTH-2|AUTH-2[^<]*<failure/s);
     expect(junit).toContain('--api-entry test/fixtures/bola-read-other-device.ts');
     expect(existsSync(join(dir, 'report.html'))).toBe(true);
-  });
+  }, 240_000);
+});
+
+describe('fleetbed run --shrink', () => {
+  it('re-runs a failing scenario smaller with the same seed and reports the smallest run that still fails', async () => {
+    const dir = join(tmp, 'shrink');
+    const r = await fleetbed(['run', 'scenarios/ci/two-phones-one-home.ts', '--devices', '40', '--api-entry', 'test/fixtures/bola-read-other-device.ts', '--shrink', '--report-dir', dir]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/shrink two-phones-one-home: trying 20 devices/);
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+    const shrunk = summary.scenarios[0].metrics.shrunk;
+    expect(shrunk.devices).toBeLessThan(40);
+    expect(shrunk.failing).toContain('AUTH-2');
+    expect(shrunk.replay).toContain('--seed 1103');
+    expect(shrunk.replay).toContain(`--devices ${shrunk.devices}`);
+    expect(r.stderr).toContain(`smallest failing run: ${shrunk.replay}`);
+  }, 300_000);
 });
