@@ -9,9 +9,15 @@ import { checkLateData } from './ing-4-late-data.ts';
 import { checkPerRecordVerdicts } from './ing-5-per-record-verdicts.ts';
 import { checkNoIdentifiers } from './priv-1-no-identifiers.ts';
 import { checkJoinAudit } from './priv-2-join-audit.ts';
-import type { Checker } from './types.ts';
+import { OTA_CHECKERS } from '../ota/checkers.ts';
+import { INVARIANTS } from '../scenario/invariants.ts';
+import { skipped, type Checker } from './types.ts';
 
-/** The checkers `fleetbed run` has, by invariant id. The OTA, legacy and attack invariants belong to their own suites. */
+/** An OTA checker reads the OTA engine's run; without one (a plain fleet run) it is skipped. */
+const ota = (id: 'OTA-1' | 'OTA-2' | 'OTA-3' | 'OTA-4' | 'OTA-5' | 'OTA-6' | 'OTA-7'): Checker => async (ctx) =>
+  ctx.ota ? OTA_CHECKERS[id]!(ctx.ota) : skipped(id, INVARIANTS[id], 'OTA invariants need an OTA scenario (an `ota` section)');
+
+/** The checkers `fleetbed run` has, by invariant id. The legacy and attack invariants belong to their own suites; the OTA ones read an OTA scenario's run (harness/ota). */
 export const CHECKERS: Readonly<Partial<Record<InvariantId, Checker>>> = Object.freeze({
   'ING-1': checkExactlyOnce,
   'ING-2': checkAppendOnly,
@@ -23,4 +29,11 @@ export const CHECKERS: Readonly<Partial<Record<InvariantId, Checker>>> = Object.
   'AUTH-3': checkOwnership,
   'PRIV-1': checkNoIdentifiers,
   'PRIV-2': checkJoinAudit,
+  'OTA-1': ota('OTA-1'),
+  'OTA-2': ota('OTA-2'),
+  'OTA-3': ota('OTA-3'),
+  'OTA-4': ota('OTA-4'),
+  'OTA-5': ota('OTA-5'),
+  'OTA-6': ota('OTA-6'),
+  'OTA-7': ota('OTA-7'),
 });

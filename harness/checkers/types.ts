@@ -2,6 +2,7 @@ import type { InvariantResult, Witness } from '../../reports/types.ts';
 import type { ResolvedScenario } from '../scenario/types.ts';
 import type { FleetRunResult } from '../fleet/run-fleet.ts';
 import type { RunHistory } from '../run/history.ts';
+import type { OtaRunRecord } from '../ota/types.ts';
 
 /**
  * What a checker may look at. Checkers only observe: they read the ledger, the
@@ -17,6 +18,8 @@ export interface CheckContext {
   history: RunHistory;
   /** Where the platform is. `databaseUrl` is absent for a bare --target-url. */
   env: { apiUrl: string; databaseUrl?: string };
+  /** An OTA scenario's engine run (harness/ota), which the OTA checkers read. */
+  ota?: OtaRunRecord;
 }
 
 /** A checker returns one result for its invariant. */

@@ -10,6 +10,7 @@ import type { ResolvedScenario } from '../scenario/types.ts';
 import { evaluateThresholds } from '../thresholds/index.ts';
 import { runCareQueries, runCheckers, snapshotEvents } from '../checkers/index.ts';
 import { RunHistory } from './history.ts';
+import { runOtaScenario } from '../ota/run-ota-scenario.ts';
 import { replayLine } from './replay.ts';
 
 export interface RunScenarioOptions {
@@ -34,6 +35,8 @@ export interface RunScenarioOutcome {
  * cannot run is a `fail` with its error.
  */
 export async function runScenario(scenario: ResolvedScenario, options: RunScenarioOptions): Promise<RunScenarioOutcome> {
+  // OTA scenarios have their own engine (harness/ota): rollouts against a reporting fleet.
+  if (scenario.ota) return { result: (await runOtaScenario(scenario, options)).result };
   const env = options.environment;
   const log = options.log ?? (() => {});
   const started = performance.now();

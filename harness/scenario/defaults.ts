@@ -42,6 +42,21 @@ export const SCENARIO_DEFAULTS = deepFreeze({
   invariants: 'all' as const,
   thresholds: {} as Record<string, readonly string[]>,
   env: {} as EnvHints,
+  /** Defaults of the `ota` section (OTA scenarios only). */
+  ota: {
+    productLine: 'adult-brush' as 'adult-brush' | 'kids-brush' | 'interdental',
+    sessionsPerDay: 2,
+    monitorEvery: '1h' as Duration,
+    bootLimit: 3,
+    rollout: {
+      at: '0h' as Duration,
+      policy: 'health-gate' as 'health-gate' | 'transfer-success',
+      stages: [{ percent: 100, soak: '0h' as Duration }],
+    },
+    image: { antiRollbackCounter: 2, sizeBytes: 65_536, behaviour: { kind: 'good' } },
+    /** The invariants an OTA scenario checks when it names none. */
+    invariants: ['OTA-1', 'OTA-2', 'OTA-3', 'OTA-4', 'OTA-5', 'OTA-6', 'OTA-7'] as const,
+  },
 });
 
 /** `1 - p` without floating-point dust (`1 - 0.93` is 0.06999999999999995). */

@@ -18,7 +18,7 @@ export const MAX_DURATION_SECONDS = 365 * 86_400;
 /** Largest gap between a requested product mix and what households can produce. */
 export const MIX_TOLERANCE = 0.01;
 
-const TOP_FIELDS = ['name', 'description', 'seed', 'fleet', 'duration', 'behaviour', 'faults', 'invariants', 'thresholds', 'env'] as const;
+const TOP_FIELDS = ['name', 'description', 'seed', 'fleet', 'duration', 'behaviour', 'faults', 'invariants', 'thresholds', 'env', 'ota'] as const;
 const FAULT_KINDS: readonly FaultKind[] = ['restart-api', 'restart-postgres', 'connection-reset', 'latency', 'http-5xx', 'drop-response-after-commit'];
 const MIX_LINES = ['adultBrush', 'kidsBrush', 'interdental'] as const;
 const PROBABILITIES = ['syncPerDay', 'latePhones', 'lateSyncPerDay', 'outOfRange', 'retryAfterCommit', 'reinstall', 'twoPhones', 'clockResetPerDay', 'unknownHead'] as const;
@@ -67,7 +67,8 @@ export function resolveScenario(raw: unknown, source = '<inline>'): ResolvedScen
 
   const behaviour = resolveBehaviour(c, s.behaviour);
   const faults = resolveFaults(c, s.faults, durationSeconds);
-  const invariants = resolveInvariants(c, s.invariants);
+  const ota = s.ota === undefined ? undefined : resolveOta(c, s.ota, durationSeconds);
+  const invariants = ota && s.invariants === undefined ? [...SCENARIO_DEFAULTS.ota.invariants] : resolveInvariants(c, s.invariants);
   const thresholds = resolveThresholds(c, s.thresholds);
   const env = resolveEnv(c, s.env);
 
@@ -89,7 +90,103 @@ export function resolveScenario(raw: unknown, source = '<inline>'): ResolvedScen
       restartDatabase: faults.some((f) => f.fault === 'restart-postgres'),
       faultProxy: faults.some((f) => f.durationSeconds > 0),
     },
+    ...(ota ? { ota } : {}),
   });
+}
+
+const OTA_LINES = ['adult-brush', 'kids-brush', 'interdental'] as const;
+const OTA_BEHAVIOURS = ['good', 'corrupt-transfer', 'boot-loop', 'quiet-death', 'head-fault'] as const;
+const HEAD_TYPE_NAMES = ['adult-clean', 'adult-sensitive', 'adult-whitening', 'kids', 'interdental-tip'] as const;
+const VERSION = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,4})$/;
+
+function resolveOtaDuration(c: Check, field: string, raw: unknown, min: number, max: number): number {
+  const v = parseDuration(raw);
+  if (v === undefined || v < min || v > max || v % 3600 !== 0) c.fail(field, `whole hours from ${formatDuration(min) || '0h'} to ${formatDuration(max)} (the OTA engine steps an hour at a time)`, raw);
+  return v;
+}
+
+function resolveOta(c: Check, raw: unknown, durationSeconds: number): NonNullable<ResolvedScenario['ota']> {
+  const d = SCENARIO_DEFAULTS.ota;
+  const o = c.object('ota', raw, ['productLine', 'sessionsPerDay', 'monitorEvery', 'bootLimit', 'counterfactual', 'rollouts']);
+  const productLine = o.productLine === undefined ? d.productLine : c.oneOf('ota.productLine', o.productLine, OTA_LINES);
+  const sessionsPerDay = o.sessionsPerDay === undefined ? d.sessionsPerDay : c.integer('ota.sessionsPerDay', o.sessionsPerDay, 1, 24);
+  if (24 % sessionsPerDay !== 0) c.fail('ota.sessionsPerDay', 'a divisor of 24 (1, 2, 3, 4, 6, 8, 12 or 24): sessions are evenly spaced hours', o.sessionsPerDay);
+  const monitorEverySeconds = resolveOtaDuration(c, 'ota.monitorEvery', o.monitorEvery ?? d.monitorEvery, 3600, 7 * 86_400);
+  const bootLimit = o.bootLimit === undefined ? d.bootLimit : c.integer('ota.bootLimit', o.bootLimit, 1, 255);
+  const list = c.array('ota.rollouts', o.rollouts, 'a non-empty array of rollouts { at?, image, policy?, stages?, gate?, expect? }');
+  if (list.length === 0) c.fail('ota.rollouts', 'a non-empty array of rollouts', o.rollouts);
+  const rollouts = list.map((entry, i) => {
+    const path = `ota.rollouts[${i}]`;
+    const r = c.object(path, entry, ['at', 'image', 'policy', 'stages', 'gate', 'expect']);
+    const at = resolveOtaDuration(c, `${path}.at`, r.at ?? d.rollout.at, 0, Math.max(0, durationSeconds - 3600));
+    const im = c.object(`${path}.image`, r.image, ['version', 'antiRollbackCounter', 'sizeBytes', 'behaviour']);
+    const version = c.string(`${path}.image.version`, im.version, VERSION, 'a version "major.minor.patch"');
+    const antiRollbackCounter = im.antiRollbackCounter === undefined ? d.image.antiRollbackCounter : c.integer(`${path}.image.antiRollbackCounter`, im.antiRollbackCounter, 0, 0xffff_ffff);
+    const sizeBytes = im.sizeBytes === undefined ? d.image.sizeBytes : c.integer(`${path}.image.sizeBytes`, im.sizeBytes, 1, 16 * 1024 * 1024);
+    const behaviour = resolveOtaBehaviour(c, `${path}.image.behaviour`, im.behaviour ?? d.image.behaviour);
+    const policy = r.policy === undefined ? d.rollout.policy : c.oneOf(`${path}.policy`, r.policy, ['health-gate', 'transfer-success'] as const);
+    const stageList = r.stages === undefined ? d.rollout.stages : c.array(`${path}.stages`, r.stages, 'an array of stages { percent?, maxDevices?, soak? }');
+    if (stageList.length === 0) c.fail(`${path}.stages`, 'at least one stage', r.stages);
+    let prevPercent = 0;
+    const stages = stageList.map((st, k) => {
+      const sp = `${path}.stages[${k}]`;
+      const s = c.object(sp, st, ['percent', 'maxDevices', 'soak']);
+      if (s.percent === undefined && s.maxDevices === undefined) c.fail(sp, 'a percent, a maxDevices cap, or both', st);
+      const out: { percent?: number; maxDevices?: number; soakSeconds: number } = { soakSeconds: resolveOtaDuration(c, `${sp}.soak`, s.soak ?? '0h', 0, MAX_DURATION_SECONDS) };
+      if (s.percent !== undefined) {
+        if (typeof s.percent !== 'number' || !(s.percent > 0 && s.percent <= 100) || Math.abs(s.percent * 100 - Math.round(s.percent * 100)) > 1e-6) c.fail(`${sp}.percent`, 'a percent in (0, 100] with 0.01 resolution', s.percent);
+        if (s.percent < prevPercent) c.fail(`${sp}.percent`, `at least the previous stage's ${prevPercent} (cohorts only grow)`, s.percent);
+        prevPercent = s.percent;
+        out.percent = s.percent;
+      }
+      if (s.maxDevices !== undefined) out.maxDevices = c.integer(`${sp}.maxDevices`, s.maxDevices, 1, MAX_DEVICES);
+      return out;
+    });
+    const g = c.object(`${path}.gate`, r.gate ?? {}, ['window', 'minSample', 'minHealthRatio', 'maxFailureRate', 'failureMinSample']);
+    const gate = {
+      windowSeconds: resolveOtaDuration(c, `${path}.gate.window`, g.window ?? '24h', 3600, 30 * 86_400),
+      minSample: g.minSample === undefined ? 50 : c.integer(`${path}.gate.minSample`, g.minSample, 1, MAX_DEVICES),
+      minHealthRatio: g.minHealthRatio === undefined ? 0.8 : c.probability(`${path}.gate.minHealthRatio`, g.minHealthRatio),
+      maxFailureRate: g.maxFailureRate === undefined ? 0.05 : c.probability(`${path}.gate.maxFailureRate`, g.maxFailureRate),
+      failureMinSample: g.failureMinSample === undefined ? 20 : c.integer(`${path}.gate.failureMinSample`, g.failureMinSample, 1, MAX_DEVICES),
+    };
+    const e = c.object(`${path}.expect`, r.expect ?? {}, ['state', 'haltStage', 'haltReason', 'maxOffers']);
+    const expect: { state?: 'active' | 'halted' | 'completed'; haltStage?: number; haltReason?: string; maxOffers?: number } = {};
+    if (e.state !== undefined) expect.state = c.oneOf(`${path}.expect.state`, e.state, ['active', 'halted', 'completed'] as const);
+    if (e.haltStage !== undefined) expect.haltStage = c.integer(`${path}.expect.haltStage`, e.haltStage, 0, stages.length - 1);
+    if (e.haltReason !== undefined) expect.haltReason = c.oneOf(`${path}.expect.haltReason`, e.haltReason, ['health-gate', 'failure-threshold'] as const);
+    if (e.maxOffers !== undefined) expect.maxOffers = c.integer(`${path}.expect.maxOffers`, e.maxOffers, 0, MAX_DEVICES);
+    return { at, image: { version, antiRollbackCounter, sizeBytes, behaviour }, policy, stages, gate, expect };
+  });
+  const quiet = rollouts.some((r) => r.image.behaviour.kind === 'quiet-death' || (r.image.behaviour.kind === 'head-fault' && r.image.behaviour.effect === 'quiet'));
+  const counterfactual = o.counterfactual === undefined ? quiet : c.boolean('ota.counterfactual', o.counterfactual);
+  return { productLine, sessionsPerDay, monitorEverySeconds, bootLimit, counterfactual, rollouts };
+}
+
+function resolveOtaBehaviour(c: Check, path: string, raw: unknown): { kind: string; [k: string]: unknown } {
+  const kind = c.oneOf(`${path}.kind`, (raw as { kind?: unknown } | null)?.kind, OTA_BEHAVIOURS);
+  const fields: Record<string, readonly string[]> = {
+    good: ['kind'],
+    'corrupt-transfer': ['kind', 'chunk', 'probability'],
+    'boot-loop': ['kind', 'probability'],
+    'quiet-death': ['kind', 'hoursAfterFirstCharge', 'batteryBelowPct', 'hoursAfterBoot', 'affectedShare'],
+    'head-fault': ['kind', 'headType', 'effect'],
+  };
+  const b = c.object(path, raw, fields[kind]!);
+  const out: { kind: string; [k: string]: unknown } = { kind };
+  if (b.probability !== undefined) out.probability = c.probability(`${path}.probability`, b.probability);
+  if (b.affectedShare !== undefined) out.affectedShare = c.probability(`${path}.affectedShare`, b.affectedShare);
+  if (b.chunk !== undefined) out.chunk = c.integer(`${path}.chunk`, b.chunk, 0, 4096);
+  for (const k of ['hoursAfterFirstCharge', 'hoursAfterBoot'] as const) if (b[k] !== undefined) out[k] = c.integer(`${path}.${k}`, b[k], 0, 24 * 365);
+  if (b.batteryBelowPct !== undefined) out.batteryBelowPct = c.integer(`${path}.batteryBelowPct`, b.batteryBelowPct, 1, 100);
+  if (kind === 'quiet-death' && out.hoursAfterFirstCharge === undefined && out.hoursAfterBoot === undefined && out.batteryBelowPct === undefined) {
+    c.fail(path, 'a quiet-death condition: hoursAfterBoot, hoursAfterFirstCharge or batteryBelowPct', raw);
+  }
+  if (kind === 'head-fault') {
+    out.headType = c.oneOf(`${path}.headType`, b.headType, HEAD_TYPE_NAMES);
+    out.effect = c.oneOf(`${path}.effect`, b.effect, ['quiet', 'boot-loop'] as const);
+  }
+  return out;
 }
 
 function resolveFleet(c: Check, raw: unknown): ResolvedScenario['fleet'] {

@@ -129,6 +129,8 @@ export interface Scenario {
   /** k6-style thresholds: `{ http_req_duration: ['p(99)<250'], upload_errors: ['rate<0.01'] }`. */
   thresholds?: Record<string, string[]>;
   env?: EnvHints;
+  /** OTA scenario: rollouts of firmware images against a reporting fleet (harness/ota). */
+  ota?: OtaInput;
 }
 
 /** A fault of the timeline after validation, times in simulated seconds since the start. */
@@ -167,4 +169,73 @@ export interface ResolvedScenario {
   readonly env: Readonly<EnvHints>;
   /** What the environment must offer, derived from the fault timeline. */
   readonly requires: Readonly<{ restartApi: boolean; restartDatabase: boolean; faultProxy: boolean }>;
+  /** Present for an OTA scenario: `fleetbed run` hands it to harness/ota. */
+  readonly ota?: ResolvedOta;
+}
+
+/**
+ * An OTA scenario (`ota` section): a fleet that brushes and reports while the
+ * platform rolls firmware out to one product line. See harness/ota/README in
+ * harness/ota/engine.ts for how it is driven.
+ */
+export interface OtaImageInput {
+  /** "major.minor.patch"; must be newer than the line's factory image to be offered. */
+  version: string;
+  /** Anti-rollback counter the image carries. Default 2 (factory images carry 1). */
+  antiRollbackCounter?: number;
+  /** Image size in bytes (chunks of 4 KiB through the phone). Default 65536. */
+  sizeBytes?: number;
+  /** The latent behaviour the testbed plants (simulators/ota/behaviour.ts). Default good. */
+  behaviour?:
+    | { kind: 'good' }
+    | { kind: 'corrupt-transfer'; chunk?: number; probability?: number }
+    | { kind: 'boot-loop'; probability?: number }
+    | { kind: 'quiet-death'; hoursAfterFirstCharge?: number; batteryBelowPct?: number; hoursAfterBoot?: number; affectedShare?: number }
+    | { kind: 'head-fault'; headType: 'adult-clean' | 'adult-sensitive' | 'adult-whitening' | 'kids' | 'interdental-tip'; effect: 'quiet' | 'boot-loop' };
+}
+
+export interface OtaRolloutInput {
+  /** When the operator creates it (offset from the start). Default '0h'. */
+  at?: Duration;
+  image: OtaImageInput;
+  /** Default 'health-gate'. */
+  policy?: 'health-gate' | 'transfer-success';
+  /** Stages: percent of the eligible fleet and/or a device cap, and a soak. Default one stage: 100 %, no soak. */
+  stages?: Array<{ percent?: number; maxDevices?: number; soak?: Duration }>;
+  /** Gate parameters (contract/ota-rollout.ts RolloutGate); `window` replaces windowSeconds. */
+  gate?: { window?: Duration; minSample?: number; minHealthRatio?: number; maxFailureRate?: number; failureMinSample?: number };
+  /** What the rollout must end as; checked as `ota_outcome` thresholds. */
+  expect?: { state?: 'active' | 'halted' | 'completed'; haltStage?: number; haltReason?: 'health-gate' | 'failure-threshold'; maxOffers?: number };
+}
+
+export interface OtaInput {
+  /** The product line the rollouts target. Default 'adult-brush'. */
+  productLine?: 'adult-brush' | 'kids-brush' | 'interdental';
+  /** Sessions each device brushes per day, evenly spaced (a divisor of 24). Default 2. */
+  sessionsPerDay?: number;
+  /** How often the harness runs POST /testbed/jobs/ota-health-monitor. Default '1h'. */
+  monitorEvery?: Duration;
+  /** Boot attempts before the bootloader rolls back. Default 3. */
+  bootLimit?: number;
+  /** Also run the same seed under policy 'transfer-success' (fresh environment) and chart both blast radii. Default: true when an image goes quiet. */
+  counterfactual?: boolean;
+  rollouts: OtaRolloutInput[];
+}
+
+export interface ResolvedOtaRollout {
+  readonly at: number;
+  readonly image: { readonly version: string; readonly antiRollbackCounter: number; readonly sizeBytes: number; readonly behaviour: Readonly<Record<string, unknown>> & { readonly kind: string } };
+  readonly policy: 'health-gate' | 'transfer-success';
+  readonly stages: ReadonlyArray<{ readonly percent?: number; readonly maxDevices?: number; readonly soakSeconds: number }>;
+  readonly gate: Readonly<{ windowSeconds: number; minSample: number; minHealthRatio: number; maxFailureRate: number; failureMinSample: number }>;
+  readonly expect: Readonly<{ state?: 'active' | 'halted' | 'completed'; haltStage?: number; haltReason?: string; maxOffers?: number }>;
+}
+
+export interface ResolvedOta {
+  readonly productLine: 'adult-brush' | 'kids-brush' | 'interdental';
+  readonly sessionsPerDay: number;
+  readonly monitorEverySeconds: number;
+  readonly bootLimit: number;
+  readonly counterfactual: boolean;
+  readonly rollouts: readonly ResolvedOtaRollout[];
 }
