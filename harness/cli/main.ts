@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { up, UP_HELP } from './commands/up.ts';
 import { run, RUN_HELP } from './commands/run.ts';
+import { attack, ATTACK_HELP } from './commands/attack.ts';
 import { EXIT, UsageError } from './usage.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -12,6 +13,7 @@ Usage: fleetbed <command> [options]
 Commands:
   up        start PostgreSQL + the reference API (embedded by default) and keep them running
   run       run scenario suites and check the invariants: fleetbed run scenarios/ci
+  attack    play a forged phone against the platform: fleetbed attack scenarios/security
   help      show help for a command: fleetbed help up
 
 Options:
@@ -25,6 +27,7 @@ Docs: README.md — environments, scenario suites, reports.
 const COMMANDS: Record<string, { run: (argv: string[], out: (l: string) => void) => Promise<number>; help: string }> = {
   up: { run: up, help: UP_HELP },
   run: { run, help: RUN_HELP },
+  attack: { run: attack, help: ATTACK_HELP },
 };
 
 /** Run the CLI; returns the exit code. Never calls process.exit (so cleanup handlers run). */

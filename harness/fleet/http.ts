@@ -20,6 +20,12 @@ const TRANSIENT = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKE
  * requests, only `workers` of them at a time.
  */
 export class FleetHttp {
+  /**
+   * Optional capture of every request the driver sends (`fleetbed run --capture`):
+   * called before the request goes out, with the body as text (a stream body is
+   * passed as undefined). Secrets are the callback's to redact.
+   */
+  static capture: ((request: { method: string; path: string; headers: Record<string, string>; body?: string }) => void) | undefined;
   readonly #pool: Pool;
   /** Requests answered so far. */
   requests = 0;
@@ -33,6 +39,7 @@ export class FleetHttp {
 
   /** Send one request and read the whole body. Network errors propagate. */
   async send(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, headers: Record<string, string>, body?: string | Readable): Promise<HttpResult> {
+    FleetHttp.capture?.({ method, path, headers, ...(typeof body === 'string' ? { body } : {}) });
     const res = await this.#pool.request({ method, path, headers, body: body ?? null });
     const text = await res.body.text();
     this.requests++;

@@ -9,6 +9,29 @@ import type { ResolvedScenario } from '../../scenario/types.ts';
 import { runSuite } from '../../run/run-suite.ts';
 import { shrinkSteps } from '../../run/shrink.ts';
 import { choiceFlag, EXIT, parseCommandArgs, UsageError } from '../usage.ts';
+import { FleetHttp } from '../../fleet/http.ts';
+import { captureLine } from '../../attack/capture.ts';
+import { closeSync, openSync, writeSync } from 'node:fs';
+
+/** Record the fleet driver's requests into `file` (NDJSON, secrets redacted); returns the stop function (→ count). */
+function startCapture(file: string): () => number {
+  let fd: number;
+  try {
+    fd = openSync(file, 'w');
+  } catch (err) {
+    throw new UsageError(`--capture ${file}: ${(err as Error).message}`);
+  }
+  let n = 0;
+  FleetHttp.capture = (r) => {
+    writeSync(fd, captureLine(r));
+    n++;
+  };
+  return () => {
+    FleetHttp.capture = undefined;
+    closeSync(fd);
+    return n;
+  };
+}
 
 export const RUN_HELP = `Usage: fleetbed run <scenario file or directory> [options]
 
@@ -30,6 +53,9 @@ Options:
                         report the smallest run that still fails
   --api-entry FILE      embedded: start this entry instead of reference-api/src/server.ts
                         (your patched build of the API, or a deliberately broken one)
+  --capture FILE        record every request the fleet driver sends (NDJSON: method,
+                        path, headers with Authorization/X-Factory-Credential
+                        redacted, body) for fleetbed attack --replay FILE
   --quiet               no progress display
   -h, --help            this text
 
@@ -51,6 +77,7 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
       shrink: { type: 'boolean' },
       quiet: { type: 'boolean' },
       'api-entry': { type: 'string' },
+      capture: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     true,
@@ -90,6 +117,7 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
     ...(values['target-url'] ? { targetUrl: values['target-url'] } : {}),
     ...(values['api-entry'] ? { apiEntry: values['api-entry'] } : {}),
   };
+  const stopCapture = values.capture !== undefined ? startCapture(values.capture) : undefined;
   const report = await runSuite({
     scenarios,
     environment,
@@ -101,6 +129,7 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
     onScenario: (r, i, n) => log(`${r.verdict === 'pass' ? 'PASS' : 'FAIL'} ${r.name} (${i + 1}/${n}) in ${r.wallSeconds.toFixed(1)} s${r.error ? ` — ${r.error}` : ''}`),
   });
 
+  if (stopCapture) log(`captured ${stopCapture()} requests into ${values.capture}`);
   if (values.shrink && report.verdict === 'fail') await shrinkFailures(report, scenarios, environment, replayFlags, log);
 
   const dir = values['report-dir'] ?? defaultReportDir(report.runId);
