@@ -128,9 +128,6 @@ describe('fault proxy: faults', () => {
   it('adds latency, measurably, with seeded jitter', async () => {
     const { proxy, client, events } = await setup();
     await client.request({ method: 'GET', path: '/warm' }).then((r) => r.body.text());
-    const t0 = performance.now();
-    await client.request({ method: 'GET', path: '/fast' }).then((r) => r.body.text());
-    const baseline = performance.now() - t0;
 
     proxy.setFaults({ latency: { ms: 150, jitterMs: 50 } });
     const t1 = performance.now();
@@ -140,7 +137,9 @@ describe('fault proxy: faults', () => {
     const delay = events[0]!.delayMs!;
     expect(delay).toBeGreaterThanOrEqual(150);
     expect(delay).toBeLessThanOrEqual(200);
-    expect(slowed - baseline).toBeGreaterThanOrEqual(delay - 15);
+    // A delayed request cannot come back sooner than its delay (a comparison with an
+    // undelayed baseline would be at the mercy of a loaded machine).
+    expect(slowed).toBeGreaterThanOrEqual(delay - 2);
     expect(proxy.stats).toMatchObject({ delayed: 1, delayMs: delay });
   });
 
