@@ -2,10 +2,9 @@ import type { ProductLine } from '../contract/product-line.ts';
 import { packFirmwareVersion } from '../contract/firmware-version.ts';
 import { SimulatorError } from './errors.ts';
 import { resolveFleetOptions, type FleetOptions, type ResolvedFleetOptions } from './fleet-options.ts';
-import { childSeed, createRng, Draw, rngUnit, rngWeighted } from './seed.ts';
-
 import { initHeads } from './heads.ts';
 import { LINE_ADULT, LINE_CODES, LINE_INTERDENTAL, LINE_KIDS } from './lines.ts';
+import { childSeed, createRng, Draw, rngUnit, rngWeighted } from './seed.ts';
 
 const TWO_24 = 0x100_0000;
 
