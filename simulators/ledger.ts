@@ -51,7 +51,7 @@ export interface LedgerTotals {
   rejectionsByCode: Record<string, number>;
   /** Uploads retried after a simulated timeout whose replayed answer was checked against the original. */
   replays: number;
-  /** Records relayed but never answered stored or rejected (each is also a violation). */
+  /** Records relayed but never answered stored, nor rejected with the code the time rules predict (each is also a violation). */
   unanswered: number;
   /** Checks that failed. */
   violations: number;
@@ -216,7 +216,7 @@ export class Ledger implements ProductionObserver {
       if (answered !== this.relayed[d]) {
         const missing = this.relayed[d]! - answered;
         if (missing > 0) this.#unanswered += missing;
-        this.violation({ check: 'relayed-not-answered', deviceId: this.fleet.deviceId(d), detail: `${this.relayed[d]} records relayed, ${this.stored[d]} stored and ${this.rejected[d]} rejected: ${missing} never got a stored or rejected answer` });
+        this.violation({ check: 'relayed-not-answered', deviceId: this.fleet.deviceId(d), detail: `${this.relayed[d]} records relayed, ${this.stored[d]} stored and ${this.rejected[d]} rejected as the time rules predict: ${missing} never got either answer` });
       }
     }
     return this.violations();

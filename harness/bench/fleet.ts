@@ -60,7 +60,7 @@ try {
   const wallSeconds = (performance.now() - started) / 1000;
   const records = r.totals.relayed;
   if (!r.ok) {
-    for (const v of r.violations) process.stderr.write(`[fleet] violation ${v.check}: ${v.detail}\n`);
+    for (const v of r.violations) process.stderr.write(`[fleet] violation ${v.check}${v.deviceId === undefined ? '' : ` (device ${v.deviceId}${v.seq === undefined ? '' : ` seq ${v.seq}`})`}: ${v.detail}\n`);
     for (const e of r.reconciliation.examples) process.stderr.write(`[fleet] mismatch: ${e}\n`);
     process.stderr.write(`[fleet] reproduce with: ${r.replay}\n`);
   }

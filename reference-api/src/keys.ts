@@ -22,7 +22,13 @@ export class KeyCache {
     const hit = this.#entries.get(deviceId);
     if (hit && hit.raw.equals(raw)) return hit.key;
     const key = importEd25519PublicKey(raw);
-    if (this.#entries.size >= this.#max) this.#entries.clear();
+    // Evict the oldest entry, never the whole cache: a request loads its missing keys and then
+    // reads them back; clearing in between rejected valid records as device-not-bonded (found
+    // by a 1,000,000-device fleet run: 5 of 1.78M records).
+    if (!hit && this.#entries.size >= this.#max) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
     this.#entries.set(deviceId, { raw, key });
     return key;
   }
