@@ -21,6 +21,18 @@ const firmwareVersion = { type: 'string', pattern: '^(0|[1-9][0-9]{0,2})\\.(0|[1
 export const PRODUCT_LINE_VALUES = ['adult-brush', 'kids-brush', 'interdental'] as const;
 const productLine = { type: 'string', enum: PRODUCT_LINE_VALUES } as const;
 
+/** A new account's identity and password: a consumer's sign-up and an operator's care-provider registration alike. */
+const signUpBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['email', 'password', 'displayName'],
+  properties: {
+    email: { type: 'string', format: 'email', maxLength: 254 },
+    password: { type: 'string', minLength: 10, maxLength: 200 },
+    displayName: { type: 'string', minLength: 1, maxLength: 100 },
+  },
+} as const;
+
 export const schemas = {
   Problem: {
     type: 'object',
@@ -41,16 +53,7 @@ export const schemas = {
     properties: { error: { type: 'string', enum: OAUTH_ERRORS }, error_description: { type: 'string' } },
   },
   Health: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok', 'unavailable'] } } },
-  SignUpRequest: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['email', 'password', 'displayName'],
-    properties: {
-      email: { type: 'string', format: 'email', maxLength: 254 },
-      password: { type: 'string', minLength: 10, maxLength: 200 },
-      displayName: { type: 'string', minLength: 1, maxLength: 100 },
-    },
-  },
+  SignUpRequest: signUpBody,
   Account: {
     type: 'object',
     required: ['accountId', 'createdAt'],
@@ -209,16 +212,7 @@ export const schemas = {
       nextCursor: { type: ['string', 'null'] },
     },
   },
-  CareProviderRegistration: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['email', 'password', 'displayName'],
-    properties: {
-      email: { type: 'string', format: 'email', maxLength: 254 },
-      password: { type: 'string', minLength: 10, maxLength: 200 },
-      displayName: { type: 'string', minLength: 1, maxLength: 100 },
-    },
-  },
+  CareProviderRegistration: signUpBody,
   Consent: {
     type: 'object',
     required: ['patientAccountId', 'providerAccountId', 'grantedAt'],

@@ -3,9 +3,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 /**
  * CPU seconds used so far by process groups, read from /proc (Linux only; an
  * empty result elsewhere). Groups: the processes whose pid or ancestor pid is
- * one of `roots[name]`. Used by benchmarks to say where the time went.
+ * one of `roots[name]`. Each live process counts its own user + system time and
+ * that of children it already reaped (cutime + cstime), so PostgreSQL backends
+ * and API workers that exited still count. Used by benchmarks to say where the
+ * time went.
  */
-export function cpuSecondsByGroup(roots: Record<string, number[]>): Record<string, number> {
+export function cpuSecondsByGroup(roots: Record<string, Array<number | undefined>>): Record<string, number> {
   const ticks = 100; // USER_HZ on Linux
   const procs = new Map<number, { ppid: number; cpu: number }>();
   let entries: string[];
@@ -19,8 +22,8 @@ export function cpuSecondsByGroup(roots: Record<string, number[]>): Record<strin
     try {
       const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // fields[1] = ppid, fields[11] = utime, fields[12] = stime (0-based after the comm field)
-      procs.set(Number(e), { ppid: Number(fields[1]), cpu: (Number(fields[11]) + Number(fields[12])) / ticks });
+      // fields[1] = ppid, [11] utime, [12] stime, [13] cutime, [14] cstime (0-based after the comm field)
+      procs.set(Number(e), { ppid: Number(fields[1]), cpu: (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / ticks });
     } catch {
       // the process exited while we looked
     }

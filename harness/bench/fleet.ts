@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { EmbeddedEnvironment } from '../env/index.ts';
 import { runFleet } from '../fleet/index.ts';
-import { readdirSync, readFileSync } from 'node:fs';
+import { cpuSecondsByGroup } from './cpu-usage.ts';
 
 /**
  * npm run bench:fleet -- --devices N [--seed S] [--days D] [--workers W] [--api-workers A] [--no-drain]
@@ -55,7 +55,7 @@ try {
     workers: int('workers', values.workers),
     chunkDevices: int('chunk', values.chunk),
     progress: { enabled: !values.quiet },
-    cpuSampler: () => cpuByGroup({ harness: process.pid, api: env.pids.api, postgres: env.pids.postgres }),
+    cpuSampler: () => cpuSecondsByGroup({ harness: [process.pid], api: [env.pids.api], postgres: [env.pids.postgres] }),
   });
   const wallSeconds = (performance.now() - started) / 1000;
   const records = r.totals.relayed;
@@ -101,45 +101,6 @@ try {
   await env.stop();
 }
 process.exit(exitCode);
-
-/**
- * CPU seconds used so far by each process tree (Linux /proc; empty elsewhere):
- * user + system time of its live processes plus the time of children they
- * already reaped (cutime + cstime), so PostgreSQL backends and API workers that
- * exited still count.
- */
-function cpuByGroup(roots: Record<string, number | undefined>): Record<string, number> {
-  const procs = new Map<number, { ppid: number; cpu: number }>();
-  let entries: string[] = [];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return {};
-  }
-  for (const e of entries) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      procs.set(Number(e), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100 });
-    } catch {
-      // exited while we looked
-    }
-  }
-  const byPid = new Map(Object.entries(roots).filter(([, pid]) => pid !== undefined).map(([name, pid]) => [pid!, name]));
-  const out: Record<string, number> = Object.fromEntries(Object.keys(roots).map((k) => [k, 0]));
-  for (const [pid, { cpu }] of procs) {
-    for (let p = pid, hops = 0; p > 1 && hops < 20; hops++) {
-      const name = byPid.get(p);
-      if (name) {
-        out[name]! += cpu;
-        break;
-      }
-      p = procs.get(p)?.ppid ?? 0;
-    }
-  }
-  return out;
-}
 
 function round(x: number): number {
   return Math.round(x * 100) / 100;

@@ -5,9 +5,7 @@ import { encodeSessionRecord, packSignedRecord, sessionRecordSigningBytes, type 
 import { packFirmwareVersion } from '../../contract/firmware-version.ts';
 import { deriveDeviceKey, type DeviceKey } from '../../simulators/device-keys.ts';
 import { TEST_FACTORY_SECRET } from './api.ts';
-import { databaseTargets } from './databases.ts';
 import pg from 'pg';
-import { describe } from 'vitest';
 
 /**
  * A small, real world for API tests: accounts with tokens, devices with real
@@ -101,19 +99,8 @@ export async function upload(app: FastifyInstance, account: TestAccount, records
 
 // ---------------------------------------------------------------- ingestion helpers (appended for test/ingestion)
 
-/** Run `suite` once per PostgreSQL target of databaseTargets(); an unavailable target is a skipped describe with its reason printed. */
-export function describeEachTarget(title: string, suite: (serverUrl: string) => void): void {
-  for (const target of databaseTargets()) {
-    const name = `${title} [${target.name}]`;
-    if (target.serverUrl === null) {
-      console.log(`[fleetbed tests] ${name} skipped: ${target.skipReason}`);
-      describe.skip(name, () => suite(''));
-    } else {
-      const url = target.serverUrl;
-      describe(name, () => suite(url));
-    }
-  }
-}
+/** Run `suite` once per PostgreSQL target (the same helper the API tests use). */
+export { describeEachDatabase as describeEachTarget } from './fixtures.ts';
 
 /** Run `fn` on a direct connection to the test database (`api.db.url`). */
 export async function withDb<T>(databaseUrl: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
