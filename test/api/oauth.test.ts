@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/api.ts';
 import {
@@ -7,10 +8,12 @@ import {
   json,
   listDevices,
   newSignUp,
+  passwordGrant,
   rowCounts,
   signUpAndSignIn,
   tokenRequest,
   type TokenPair,
+  withClient,
 } from '../support/fixtures.ts';
 
 const revoke = (api: TestApi, token: string) =>
@@ -175,6 +178,70 @@ describeEachDatabase('OAuth', (serverUrl) => {
     });
   });
 
+  describe('refresh edge cases', () => {
+    it('two concurrent refreshes of the same token: exactly one succeeds; the other is a reuse (invalid_grant) that revokes the family', async () => {
+      for (let round = 0; round < 5; round++) {
+        const account = await signUpAndSignIn(api.app, 'race');
+        const answers = await Promise.all([refresh(api, account.refreshToken), refresh(api, account.refreshToken)]);
+        const won = answers.filter((r) => r.statusCode === 200);
+        const lost = answers.filter((r) => r.statusCode !== 200);
+        expect(won).toHaveLength(1);
+        expect(lost).toHaveLength(1);
+        expect(lost[0]!.statusCode).toBe(400);
+        expect(lost[0]!.json()).toMatchObject({ error: 'invalid_grant' });
+        // The loser presented a rotated token: reuse detection killed the sign-in, the winner's new pair too.
+        const next = json<TokenPair>(won[0]!);
+        expect((await listDevices(api.app, next.access_token)).statusCode).toBe(401);
+        expect((await listDevices(api.app, account.accessToken)).statusCode).toBe(401);
+        expect((await refresh(api, next.refresh_token)).json()).toMatchObject({ error: 'invalid_grant' });
+      }
+    });
+
+    it('a refresh with an unknown client is invalid_client and rotates nothing; without client_id it is invalid_request', async () => {
+      const account = await signUpAndSignIn(api.app);
+      const evil = await tokenRequest(api.app, { grant_type: 'refresh_token', client_id: 'evil-app', refresh_token: account.refreshToken });
+      expect(evil.statusCode).toBe(401);
+      expect(evil.json()).toMatchObject({ error: 'invalid_client' });
+      const missing = await tokenRequest(api.app, { grant_type: 'refresh_token', refresh_token: account.refreshToken });
+      expect(missing.statusCode).toBe(400);
+      expect(missing.json()).toMatchObject({ error: 'invalid_request' });
+      const unknown = await refresh(api, 'rt_never-issued');
+      expect(unknown.statusCode).toBe(400);
+      expect(unknown.json()).toMatchObject({ error: 'invalid_grant' });
+      // The token was neither rotated nor revoked by those.
+      expect((await refresh(api, account.refreshToken)).statusCode).toBe(200);
+    });
+
+    it('an unknown email is invalid_grant, and an unknown client is invalid_client whatever the credentials', async () => {
+      const account = await signUpAndSignIn(api.app);
+      const nobody = await tokenRequest(api.app, { grant_type: 'password', client_id: PHONE_CLIENT_ID, username: 'nobody@example.test', password: account.password });
+      expect(nobody.statusCode).toBe(400);
+      expect(nobody.json()).toMatchObject({ error: 'invalid_grant' });
+      const both = await tokenRequest(api.app, { grant_type: 'password', client_id: 'evil-app', username: 'nobody@example.test', password: 'whatever123' });
+      expect(both.statusCode).toBe(401);
+      expect(both.json()).toMatchObject({ error: 'invalid_client' });
+    });
+
+    it('refreshed tokens live by the virtual clock from the refresh; a refresh token expires after its TTL (invalid_grant)', async () => {
+      const account = await signUpAndSignIn(api.app);
+      await advanceClock(api.app, 10 * 60 * 1000);
+      const next = json<TokenPair>(await refresh(api, account.refreshToken));
+      await advanceClock(api.app, 10 * 60 * 1000);
+      expect((await listDevices(api.app, account.accessToken)).statusCode).toBe(401);
+      expect((await listDevices(api.app, next.access_token)).statusCode).toBe(200);
+      await advanceClock(api.app, 5 * 60 * 1000 + 1);
+      expect((await listDevices(api.app, next.access_token)).statusCode).toBe(401);
+
+      await advanceClock(api.app, 30 * 24 * 3600 * 1000);
+      const expired = await refresh(api, next.refresh_token);
+      expect(expired.statusCode).toBe(400);
+      expect(expired.json()).toMatchObject({ error: 'invalid_grant' });
+      // An expired token is not a reuse: a fresh sign-in still works and refreshes.
+      const again = await passwordGrant(api.app, account.email, account.password);
+      expect((await refresh(api, again.refresh_token)).statusCode).toBe(200);
+    });
+  });
+
   describe('revocation (RFC 7009)', () => {
     it('a revoked access token is 401 from then on', async () => {
       const account = await signUpAndSignIn(api.app);
@@ -195,6 +262,43 @@ describeEachDatabase('OAuth', (serverUrl) => {
     it('an unknown token is still 200', async () => {
       expect((await revoke(api, 'at_never-issued')).statusCode).toBe(200);
       expect((await revoke(api, 'something else entirely')).statusCode).toBe(200);
+    });
+  });
+
+  describe('outside test mode (system clock)', () => {
+    let plain: TestApi;
+    beforeAll(async () => {
+      plain = await startTestApi(serverUrl, { testMode: false, otaMonitorIntervalSeconds: 0 });
+    });
+    afterAll(async () => plain?.close());
+
+    const expiresAt = (table: 'access_tokens' | 'refresh_tokens', token: string) =>
+      withClient(plain.db.url, async (c) => {
+        const { rows } = await c.query<{ ms: number }>(`SELECT extract(epoch FROM expires_at) * 1000 AS ms FROM ${table} WHERE token_hash = $1`, [createHash('sha256').update(token).digest()]);
+        return Number(rows[0]!.ms);
+      });
+
+    it('signs in, refreshes with rotation (tokens expire a TTL after the system clock), and a reuse revokes the family', async () => {
+      const account = await signUpAndSignIn(plain.app);
+      const wrong = await tokenRequest(plain.app, { grant_type: 'password', client_id: PHONE_CLIENT_ID, username: account.email, password: 'wrong password!' });
+      expect(wrong.json()).toMatchObject({ error: 'invalid_grant' });
+      const before = Date.now();
+      const res = await refresh(plain, account.refreshToken);
+      const after = Date.now();
+      expect(res.statusCode).toBe(200);
+      const next = json<TokenPair>(res);
+      const at = await expiresAt('access_tokens', next.access_token);
+      expect(at).toBeGreaterThanOrEqual(before + 15 * 60 * 1000 - 1);
+      expect(at).toBeLessThanOrEqual(after + 15 * 60 * 1000 + 1);
+      const rt = await expiresAt('refresh_tokens', next.refresh_token);
+      expect(rt).toBeGreaterThanOrEqual(before + 30 * 24 * 3600 * 1000 - 1);
+      expect(rt).toBeLessThanOrEqual(after + 30 * 24 * 3600 * 1000 + 1);
+      expect((await listDevices(plain.app, next.access_token)).statusCode).toBe(200);
+
+      const replay = await refresh(plain, account.refreshToken);
+      expect(replay.statusCode).toBe(400);
+      expect(replay.json()).toMatchObject({ error: 'invalid_grant' });
+      expect((await listDevices(plain.app, next.access_token)).statusCode).toBe(401);
     });
   });
 });
