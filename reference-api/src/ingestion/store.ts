@@ -27,8 +27,8 @@ export const recordKey = (deviceId: number, seq: number) => `${deviceId}:${seq}`
  * One statement — one round trip, one atomic transaction — stores an upload:
  * consumables (unknown heads kept unresolved), sessions of devices bonded to
  * the account (ON CONFLICT on (device, seq): stored exactly once, even when two
- * copies race on two connections), one `upload.stored` event per
- * upload, and last the Idempotency-Key row with the outcome. If the key is
+ * copies race on two connections), the OTA heartbeat of each device that stored
+ * a session, one `upload.stored` event per upload, and last the Idempotency-Key row with the outcome. If the key is
  * already taken (or being taken by a concurrent request, which we then wait
  * for), its unique index fails the statement and everything above rolls back:
  * `{ fresh: false }`, nothing written.
@@ -49,7 +49,8 @@ export async function storeRecords(
                 clock_reset, head_changed, record, signature, started_s)
        ),
        owned AS (
-         SELECT i.* FROM input i JOIN devices d ON d.device_id = i.device_id AND d.owner_account_id = $1
+         SELECT i.*, d.product_line, d.firmware_version AS device_firmware
+           FROM input i JOIN devices d ON d.device_id = i.device_id AND d.owner_account_id = $1
        ),
        cons AS (
          INSERT INTO consumables (head_id, head_type, resolved, first_device_id, first_seen_at)
@@ -65,7 +66,21 @@ export async function storeRecords(
            FROM owned
           ORDER BY device_id, seq -- one lock order for every upload: overlapping batches in any order cannot deadlock
          ON CONFLICT DO NOTHING
-         RETURNING device_id, seq
+         RETURNING device_id, seq, least(started_at, received_at) AS heard_at
+       ),
+       heartbeat AS (
+         -- The OTA health gate's heartbeat: device time of each device's first and latest stored
+         -- session (capped at its receipt), one aggregated upsert per device, in device order.
+         INSERT INTO ota_devices AS o (device_id, product_line, running_version, first_session_at, last_session_at)
+         SELECT n.device_id, d.product_line, ota_pack_version(d.device_firmware), n.first_at, n.last_at
+           FROM (SELECT device_id, min(heard_at) AS first_at, max(heard_at) AS last_at FROM ins GROUP BY device_id) n
+           JOIN (SELECT DISTINCT ON (device_id) device_id, product_line, device_firmware FROM owned ORDER BY device_id) d USING (device_id)
+          ORDER BY n.device_id
+         ON CONFLICT (device_id) DO UPDATE
+            SET first_session_at = least(o.first_session_at, EXCLUDED.first_session_at),
+                last_session_at = greatest(o.last_session_at, EXCLUDED.last_session_at)
+          WHERE o.first_session_at IS NULL OR o.last_session_at IS NULL
+             OR EXCLUDED.first_session_at < o.first_session_at OR EXCLUDED.last_session_at > o.last_session_at
        ),
        ev AS (
          -- One append-only fact per upload that stored anything: who relayed what, when.
@@ -75,8 +90,10 @@ export async function storeRecords(
           WHERE EXISTS (SELECT 1 FROM ins)
        ),
        conflicts AS (
-         -- The statement's snapshot: only copies committed before this upload.
-         SELECT o.device_id, o.seq FROM owned o JOIN sessions s USING (device_id, seq) WHERE s.record <> o.record
+         -- The statement's snapshot: only copies committed before this upload. Rows this upload
+         -- stored are not looked up again (a stored record cannot conflict).
+         SELECT o.device_id, o.seq FROM (SELECT * FROM owned WHERE (device_id, seq) NOT IN (SELECT device_id, seq FROM ins) OFFSET 0) o
+           JOIN sessions s USING (device_id, seq) WHERE s.record <> o.record
        ),
        outcome AS (
          SELECT jsonb_build_object(

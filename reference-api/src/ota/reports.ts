@@ -109,7 +109,7 @@ export async function storeReports(db: pg.Pool, keys: KeyCache, accountId: strin
       );
       const valid = ownedCandidates.filter((p) => members.has(`${p.report.deviceId}:${p.report.rolloutId}`));
       if (valid.length === 0) return { owned, members, storedKeys: new Set<string>(), existing: new Map<string, Buffer>() };
-      // Lock the devices' OTA rows in device order (the sessions heartbeat trigger uses the same order).
+      // Lock the devices' OTA rows in device order (the upload statement's heartbeat upsert uses the same order).
       const validIds = [...new Set(valid.map((p) => p.report.deviceId))].sort((a, b) => a - b);
       await c.query(
         `INSERT INTO ota_devices (device_id, product_line, running_version)
