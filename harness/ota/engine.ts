@@ -186,6 +186,7 @@ export async function runOtaEngine(scenario: ResolvedScenario, options: OtaEngin
       phases,
     };
     const byRolloutId = new Map<string, number>();
+    const offeredBefore = ota.rollouts.map(() => new Set<number>()); // devices offered each rollout (O(1) "first offer?" at 100k devices)
     const operator = { 'x-factory-credential': options.environment.factorySecret };
     const operatorJson = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
       const r = await http.json<T>(method, path, body, operator);
@@ -388,7 +389,8 @@ export async function runOtaEngine(scenario: ResolvedScenario, options: OtaEngin
             if (rollout === undefined) throw new Error(`device ${deviceId} was offered rollout ${offer.rolloutId}, which this run never created`);
             const image = rolloutImages[rollout]!;
             const img = catalog.image(image);
-            const first = !record.offers.some((o) => o.d === d && o.rollout === rollout);
+            const first = !offeredBefore[rollout]!.has(d);
+            offeredBefore[rollout]!.add(d);
             const o: OtaOffer = {
               t: tEnd,
               d,

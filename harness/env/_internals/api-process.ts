@@ -49,7 +49,7 @@ export class ApiProcess {
     const fd = openSync(o.logFile, 'a');
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, ['--import', 'tsx', o.entry], {
+      child = spawn(process.execPath, [...(process.env.FLEETBED_API_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.FLEETBED_API_CPU_PROF] : []), '--import', 'tsx', o.entry], {
         cwd: REPO_ROOT,
         detached: true,
         stdio: ['ignore', fd, fd],
