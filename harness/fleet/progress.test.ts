@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Progress } from './progress.ts';
 
 function sink(isTTY: boolean) {
@@ -31,6 +31,25 @@ describe('Progress', () => {
     expect(s.writes).toHaveLength(2);
     expect(s.writes.every((w) => w.endsWith('\n') && !w.includes('\r'))).toBe(true);
     expect(s.writes[0]).toBe('[fleet] accounts: 100 to do\n');
+  });
+
+  it('shows a slow phase per minute, not as 0/s', () => {
+    let now = 1_000;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now);
+    try {
+      const s = sink(false);
+      const p = new Progress({ sink: s, plainIntervalMs: 10_000 });
+      p.start('ota hours', 168);
+      now += 12_000; // 3 simulated hours in 12 s: 15/min
+      p.add(3);
+      expect(s.writes.at(-1)).toMatch(/^\[fleet\] ota hours: 3\/168 \(1\.8%\) · 15\/min · ETA 11m\d\ds\n$/);
+      now += 48_000;
+      p.add(1);
+      p.end();
+      expect(s.writes.at(-1)).toBe('[fleet] ota hours: 4 in 60.0 s (4/min)\n');
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it('can be silenced', () => {

@@ -66,7 +66,7 @@ export class Progress {
     const seconds = (performance.now() - this.#started) / 1000;
     if (this.#enabled) {
       if (this.#tty) this.#sink.write('\r\x1b[K');
-      this.#line(`${this.#phase}: ${fmt(this.#done)} in ${seconds.toFixed(1)} s (${fmt(Math.round(this.#done / Math.max(seconds, 1e-3)))}/s)${summary ? ` · ${summary}` : ''}`);
+      this.#line(`${this.#phase}: ${fmt(this.#done)} in ${seconds.toFixed(1)} s (${perTime(this.#done / Math.max(seconds, 1e-3))})${summary ? ` · ${summary}` : ''}`);
     }
     return seconds;
   }
@@ -85,7 +85,7 @@ export class Progress {
     const pct = this.#total > 0 ? ` (${((100 * this.#done) / this.#total).toFixed(1)}%)` : '';
     const eta = this.#total > this.#done && rate > 0 ? ` · ETA ${duration((this.#total - this.#done) / rate)}` : '';
     const detail = this.#detail();
-    const text = `${this.#phase}: ${fmt(this.#done)}/${fmt(this.#total)}${pct} · ${fmt(Math.round(rate))}/s${eta}${detail ? ` · ${detail}` : ''}`;
+    const text = `${this.#phase}: ${fmt(this.#done)}/${fmt(this.#total)}${pct} · ${perTime(rate)}${eta}${detail ? ` · ${detail}` : ''}`;
     if (this.#tty) this.#sink.write(`\r\x1b[K[fleet] ${text}`);
     else this.#line(text);
   }
@@ -97,6 +97,11 @@ export class Progress {
 
 function fmt(n: number): string {
   return n.toLocaleString('en-US');
+}
+
+/** A rate per second, or per minute when it is below 1/s (a simulated hour of a large fleet takes seconds). */
+function perTime(perSecond: number): string {
+  return perSecond >= 1 || perSecond === 0 ? `${fmt(Math.round(perSecond))}/s` : `${fmt(Math.round(perSecond * 60 * 10) / 10)}/min`;
 }
 
 function duration(s: number): string {
