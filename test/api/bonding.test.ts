@@ -64,6 +64,25 @@ describeEachDatabase('bonding', (serverUrl) => {
       expect((await eventsOf(device.deviceId)).map((e) => e.kind)).toEqual(['device.provisioned', 'device.bonded']);
     });
 
+    it('on the virtual clock: the challenge expires 120 s after it, the bond is stamped with it', async () => {
+      const { owner, device } = await setup();
+      await advanceClock(api.app, 1_234); // a clock with milliseconds
+      const clockNow = (await api.app.inject({ method: 'GET', url: '/testbed/clock' })).json().epochMs as number;
+      const res = await api.app.inject({ method: 'POST', url: `/v2/devices/${device.deviceId}/bond-challenge`, headers: bearer(owner.accessToken) });
+      expect(res.statusCode).toBe(201);
+      expect(res.json()).toMatchObject({ deviceId: device.deviceId, expiresAt: new Date(clockNow + 120_000).toISOString() });
+      const bonded = await postBond(api.app, owner.accessToken, device.deviceId, bondProof(device, { accountId: owner.accountId, challenge: res.json().challenge, pressCounter: 1 }));
+      expect(bonded.statusCode).toBe(200);
+      expect(bonded.json().bondedAt).toBe(new Date(clockNow).toISOString());
+    });
+
+    it('a challenge for a device never provisioned is 404 not-found', async () => {
+      const { owner } = await setup();
+      const res = await api.app.inject({ method: 'POST', url: '/v2/devices/999999999/bond-challenge', headers: bearer(owner.accessToken) });
+      expect(res.statusCode).toBe(404);
+      expect(res.json()).toMatchObject({ code: 'not-found', field: 'deviceId', detail: 'No device 999999999 is provisioned.' });
+    });
+
     it('an expired challenge is 409 challenge-invalid', async () => {
       const { owner, device } = await setup();
       const challenge = await bondChallenge(api.app, owner.accessToken, device.deviceId);
@@ -155,6 +174,131 @@ describeEachDatabase('bonding', (serverUrl) => {
     });
   });
 
+  describe('races: one statement decides, a changed device takes the slow path', () => {
+    const usedAt = (challenge: string) =>
+      withClient(api.db.url, async (c) => (await c.query<{ used_at: Date | null }>('SELECT used_at FROM bond_challenges WHERE challenge = $1', [Buffer.from(challenge, 'base64url')])).rows[0]?.used_at);
+
+    /**
+     * Hold the device's row lock from another connection while `change` runs in it, let a bond
+     * request read the device and reach its write (which then waits for the lock), commit, and
+     * return the bond's answer: the write finds the device changed under it.
+     */
+    async function bondAcrossChange(account: TestAccount, device: TestDevice, proof: object, change: Array<[string, unknown[]]>) {
+      return withClient(api.db.url, async (c) => {
+        await c.query('BEGIN');
+        for (const [text, values] of change) await c.query(text, values);
+        const answer = postBond(api.app, account.accessToken, device.deviceId, proof);
+        for (let i = 0; ; i++) {
+          const { rows } = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE NOT l.granted AND a.datname = current_database()');
+          if (rows[0]!.n > 0) break;
+          if (i > 500) throw new Error('the bond never waited for the device row lock');
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        await c.query('COMMIT');
+        return answer;
+      });
+    }
+
+    it('two concurrent bonds of one device on two valid challenges with the same press: exactly one wins', async () => {
+      for (let round = 0; round < 4; round++) {
+        const { device } = await setup();
+        const [a, b] = [await signUpAndSignIn(api.app), await signUpAndSignIn(api.app)];
+        const proofs = await Promise.all(
+          [a, b].map(async (acct) => bondProof(device, { accountId: acct.accountId, challenge: await bondChallenge(api.app, acct.accessToken, device.deviceId), pressCounter: 1 })),
+        );
+        const [ra, rb] = await Promise.all([postBond(api.app, a.accessToken, device.deviceId, proofs[0]!), postBond(api.app, b.accessToken, device.deviceId, proofs[1]!)]);
+        expect([ra.statusCode, rb.statusCode].sort()).toEqual([200, 409]);
+        const [winner, loser, loserRes, loserProof] = ra.statusCode === 200 ? [a, b, rb, proofs[1]!] : [b, a, ra, proofs[0]!];
+        expect(loserRes.json()).toMatchObject({ code: 'press-counter-stale', field: 'pressCounter' });
+        expect(await ownerOf(device.deviceId)).toBe(winner.accountId);
+        const events = await eventsOf(device.deviceId);
+        expect(events.map((e) => [e.kind, e.account_id])).toEqual([['device.provisioned', null], ['device.bonded', winner.accountId]]);
+        // The loser's challenge was not spent: the device pressed again bonds it.
+        expect(await usedAt(loserProof.challenge)).toBeNull();
+        const again = await postBond(api.app, loser.accessToken, device.deviceId, bondProof(device, { accountId: loser.accountId, challenge: loserProof.challenge, pressCounter: 2 }));
+        expect(again.statusCode).toBe(200);
+        expect((await eventsOf(device.deviceId)).at(-1)).toMatchObject({ kind: 'device.rebonded', account_id: loser.accountId, data: { pressCounter: 2, from: winner.accountId } });
+      }
+    });
+
+    it('the same proof sent twice at once bonds once; the replay is 409 challenge-invalid', async () => {
+      for (let round = 0; round < 4; round++) {
+        const { owner, device } = await setup();
+        const proof = bondProof(device, { accountId: owner.accountId, challenge: await bondChallenge(api.app, owner.accessToken, device.deviceId), pressCounter: 1 });
+        const answers = await Promise.all([1, 2, 3].map(() => postBond(api.app, owner.accessToken, device.deviceId, proof)));
+        expect(answers.map((r) => r.statusCode).sort()).toEqual([200, 409, 409]);
+        for (const r of answers.filter((r) => r.statusCode === 409)) expect(r.json()).toMatchObject({ code: 'challenge-invalid', field: 'challenge' });
+        expect((await eventsOf(device.deviceId)).map((e) => e.kind)).toEqual(['device.provisioned', 'device.bonded']);
+      }
+    });
+
+    it('a replayed bond request (same body, after it succeeded) is 409 challenge-invalid and changes nothing', async () => {
+      const { owner, device } = await setup();
+      const proof = bondProof(device, { accountId: owner.accountId, challenge: await bondChallenge(api.app, owner.accessToken, device.deviceId), pressCounter: 1 });
+      expect((await postBond(api.app, owner.accessToken, device.deviceId, proof)).statusCode).toBe(200);
+      await expectRefused(owner, device, proof, 409, 'challenge-invalid', 'challenge');
+    });
+
+    it('racing bonds with rising press counters: every success is recorded, each event names the owner it replaced', async () => {
+      const { owner, device } = await setup(true);
+      const rivals = [await signUpAndSignIn(api.app), await signUpAndSignIn(api.app), await signUpAndSignIn(api.app)];
+      const proofs = await Promise.all(
+        rivals.map(async (acct, i) => bondProof(device, { accountId: acct.accountId, challenge: await bondChallenge(api.app, acct.accessToken, device.deviceId), pressCounter: 10 + i })),
+      );
+      const answers = await Promise.all(rivals.map((acct, i) => postBond(api.app, acct.accessToken, device.deviceId, proofs[i]!)));
+      for (const r of answers) if (r.statusCode !== 200) expect(r.json()).toMatchObject({ code: 'press-counter-stale' });
+      // The highest press always ends up owning the device.
+      expect(answers[2]!.statusCode).toBe(200);
+      expect(await ownerOf(device.deviceId)).toBe(rivals[2]!.accountId);
+      const bonds = (await eventsOf(device.deviceId)).slice(2); // after provisioned and the first bond
+      expect(bonds).toHaveLength(answers.filter((r) => r.statusCode === 200).length);
+      let previous = owner.accountId;
+      for (const e of bonds) {
+        expect(e).toMatchObject({ kind: 'device.rebonded', data: { from: previous } });
+        previous = e.account_id!;
+      }
+      expect(previous).toBe(rivals[2]!.accountId);
+    });
+
+    it('a device that changed owner after the read is judged again: a good proof still moves it, from the new owner', async () => {
+      const { device } = await setup();
+      const [buyer, meanwhile] = [await signUpAndSignIn(api.app), await signUpAndSignIn(api.app)];
+      const challenge = await bondChallenge(api.app, buyer.accessToken, device.deviceId);
+      const res = await bondAcrossChange(buyer, device, bondProof(device, { accountId: buyer.accountId, challenge, pressCounter: 3 }),
+        [['UPDATE devices SET owner_account_id = $2, last_press_counter = 2 WHERE device_id = $1', [device.deviceId, meanwhile.accountId]]]);
+      expect(res.statusCode).toBe(200);
+      expect(await ownerOf(device.deviceId)).toBe(buyer.accountId);
+      expect((await eventsOf(device.deviceId)).at(-1)).toMatchObject({ kind: 'device.rebonded', account_id: buyer.accountId, data: { pressCounter: 3, from: meanwhile.accountId } });
+      expect(await usedAt(challenge)).not.toBeNull();
+    });
+
+    it('a press counter overtaken after the read is 409 press-counter-stale, and the challenge stays unused', async () => {
+      const { owner, device } = await setup();
+      const challenge = await bondChallenge(api.app, owner.accessToken, device.deviceId);
+      const before = await rowCounts(api.db.url, ['events']);
+      const res = await bondAcrossChange(owner, device, bondProof(device, { accountId: owner.accountId, challenge, pressCounter: 3 }),
+        [['UPDATE devices SET last_press_counter = 5 WHERE device_id = $1', [device.deviceId]]]);
+      expect(res.statusCode).toBe(409);
+      expect(res.json()).toMatchObject({ code: 'press-counter-stale', field: 'pressCounter', detail: 'The press counter must exceed 5; got 3. This proof was already used or is old.' });
+      expect(await ownerOf(device.deviceId)).toBeNull();
+      expect(await rowCounts(api.db.url, ['events'])).toEqual(before);
+      expect(await usedAt(challenge)).toBeNull();
+    });
+
+    it('a challenge spent after the read is 409 challenge-invalid', async () => {
+      const { owner, device } = await setup();
+      const challenge = await bondChallenge(api.app, owner.accessToken, device.deviceId);
+      // The bond waits for the device row lock; the challenge is spent in the same transaction.
+      const res = await bondAcrossChange(owner, device, bondProof(device, { accountId: owner.accountId, challenge, pressCounter: 1 }), [
+        ['SELECT 1 FROM devices WHERE device_id = $1 FOR UPDATE', [device.deviceId]],
+        ['UPDATE bond_challenges SET used_at = now() WHERE challenge = $1', [Buffer.from(challenge, 'base64url')]],
+      ]);
+      expect(res.statusCode).toBe(409);
+      expect(res.json()).toMatchObject({ code: 'challenge-invalid', field: 'challenge' });
+      expect(await ownerOf(device.deviceId)).toBeNull();
+    });
+  });
+
   describe('unbonding and object-level authorisation (AUTH-2)', () => {
     it('the owner unbonds (204): the device is no longer listed, device.unbonded appended', async () => {
       const { owner, device } = await setup(true);
@@ -187,6 +331,41 @@ describeEachDatabase('bonding', (serverUrl) => {
       const { detail: _d2, instance: _i2, ...b } = missing.json();
       expect(a).toEqual(b);
       expect(await ownedDeviceIds(api.app, other.accessToken)).toEqual([]);
+    });
+  });
+
+  describe('outside test mode (system clock)', () => {
+    let plain: TestApi;
+    beforeAll(async () => {
+      plain = await startTestApi(serverUrl, { testMode: false, otaMonitorIntervalSeconds: 0 });
+    });
+    afterAll(async () => plain?.close());
+
+    it('a challenge expires a TTL after the system clock, and the bond is stamped with it', async () => {
+      const owner = await signUpAndSignIn(plain.app);
+      const [device] = await provisionDevices(plain.app, 1);
+      const before = Date.now();
+      const res = await plain.app.inject({ method: 'POST', url: `/v2/devices/${device!.deviceId}/bond-challenge`, headers: bearer(owner.accessToken) });
+      const after = Date.now();
+      expect(res.statusCode).toBe(201);
+      const { challenge, expiresAt } = res.json() as { challenge: string; expiresAt: string };
+      expect(Date.parse(expiresAt)).toBeGreaterThanOrEqual(before + 120_000);
+      expect(Date.parse(expiresAt)).toBeLessThanOrEqual(after + 120_000);
+      const stored = await withClient(plain.db.url, async (c) =>
+        (await c.query<{ expires_at: Date }>('SELECT expires_at FROM bond_challenges WHERE challenge = $1', [Buffer.from(challenge, 'base64url')])).rows[0]!.expires_at);
+      expect(stored.toISOString()).toBe(expiresAt);
+
+      const proof = bondProof(device!, { accountId: owner.accountId, challenge, pressCounter: 1 });
+      const bondFrom = Date.now();
+      const bonded = await postBond(plain.app, owner.accessToken, device!.deviceId, proof);
+      const bondTo = Date.now();
+      expect(bonded.statusCode).toBe(200);
+      expect(Date.parse(bonded.json().bondedAt)).toBeGreaterThanOrEqual(bondFrom);
+      expect(Date.parse(bonded.json().bondedAt)).toBeLessThanOrEqual(bondTo);
+      expect(await ownedDeviceIds(plain.app, owner.accessToken)).toEqual([device!.deviceId]);
+      const replay = await postBond(plain.app, owner.accessToken, device!.deviceId, proof);
+      expect(replay.statusCode).toBe(409);
+      expect(replay.json()).toMatchObject({ code: 'challenge-invalid' });
     });
   });
 });

@@ -2,7 +2,6 @@ import type { FastifyPluginAsync } from 'fastify';
 import { ref, type Services } from '../app.ts';
 import { ApiError } from '../errors.ts';
 import { hashPassword } from '../auth/passwords.ts';
-import { inTransaction } from '../db/pool.ts';
 
 interface SignUp {
   email: string;
@@ -13,35 +12,41 @@ interface SignUp {
 export const accountRoutes =
   ({ db, clock, config }: Services): FastifyPluginAsync =>
   async (app) => {
+    // In test mode the clock is the testbed_clock row, read inside the statement (see routes/oauth.ts);
+    // otherwise the system clock's value is the last parameter.
+    const nowMs = clock.virtual ? '(SELECT now_ms::double precision FROM testbed_clock)' : '$4::double precision';
+
+    // The account, its identity row and account.created in one statement (atomic on its own).
+    // An email already taken (case-insensitively, also by a sign-up racing this one) is a unique
+    // violation of identity_accounts_email, and the statement writes nothing.
+    const SIGN_UP = {
+      name: `fleetbed-sign-up-${clock.virtual ? 'virtual' : 'system'}`,
+      text: `WITH account AS (
+               INSERT INTO accounts (created_at) VALUES (to_timestamp(${nowMs} / 1000)) RETURNING account_id, created_at
+             ), identity AS (
+               INSERT INTO identity_accounts (account_id, email, display_name, password_hash)
+               SELECT account_id, $1::text, $2::text, $3::text FROM account
+             ), created AS (
+               INSERT INTO events (kind, account_id, occurred_at) SELECT 'account.created', account_id, created_at FROM account
+             )
+             SELECT account_id, created_at FROM account`,
+    };
+
     app.post<{ Body: SignUp }>(
       '/v2/accounts',
       { schema: { body: ref('SignUpRequest'), response: { 201: ref('Account') } } },
       async (request, reply) => {
         const { email, password, displayName } = request.body;
         const passwordHash = await hashPassword(password, config.passwordHashCost);
-        const now = await clock.now();
-        const account = await inTransaction(db, async (c) => {
-          const taken = await c.query('SELECT 1 FROM identity_accounts WHERE lower(email) = lower($1)', [email]);
-          if (taken.rowCount) throw new ApiError('email-taken', `An account for ${email} already exists; sign in instead.`, { field: 'email' });
-          const { rows } = await c.query<{ account_id: string; created_at: Date }>(
-            `INSERT INTO accounts (created_at) VALUES (to_timestamp($1::double precision / 1000)) RETURNING account_id, created_at`,
-            [now],
-          );
-          const row = rows[0]!;
-          await c.query(
-            'INSERT INTO identity_accounts (account_id, email, display_name, password_hash) VALUES ($1, $2, $3, $4)',
-            [row.account_id, email, displayName, passwordHash],
-          );
-          await c.query(
-            `INSERT INTO events (kind, account_id, occurred_at) VALUES ('account.created', $1, to_timestamp($2::double precision / 1000))`,
-            [row.account_id, now],
-          );
-          return row;
-        }).catch((err: { code?: string }) => {
-          // Two sign-ups racing for one email: the unique index decides.
-          if (err.code === '23505') throw new ApiError('email-taken', `An account for ${email} already exists; sign in instead.`, { field: 'email' });
+        const values: unknown[] = [email, displayName, passwordHash];
+        if (!clock.virtual) values.push(await clock.now());
+        const { rows } = await db.query<{ account_id: string; created_at: Date }>({ ...SIGN_UP, values }).catch((err: { code?: string; constraint?: string }) => {
+          if (err.code === '23505' && err.constraint === 'identity_accounts_email') {
+            throw new ApiError('email-taken', `An account for ${email} already exists; sign in instead.`, { field: 'email' });
+          }
           throw err;
         });
+        const account = rows[0]!;
         return reply.code(201).send({ accountId: account.account_id, createdAt: account.created_at.toISOString() });
       },
     );
