@@ -109,15 +109,16 @@ export async function storeReports(db: pg.Pool, keys: KeyCache, accountId: strin
       );
       const valid = ownedCandidates.filter((p) => members.has(`${p.report.deviceId}:${p.report.rolloutId}`));
       if (valid.length === 0) return { owned, members, storedKeys: new Set<string>(), existing: new Map<string, Buffer>() };
-      // Lock the devices' OTA rows in device order (the upload statement's heartbeat upsert uses the same order).
+      // Create-or-lock the devices' OTA rows in one pass in device order, as the upload statement's
+      // heartbeat upsert does. (Inserting the missing rows first and locking the others afterwards
+      // held device 2's new row while waiting for device 1: a deadlock with a concurrent upload.)
       const validIds = [...new Set(valid.map((p) => p.report.deviceId))].sort((a, b) => a - b);
       await c.query(
-        `INSERT INTO ota_devices (device_id, product_line, running_version)
+        `INSERT INTO ota_devices AS o (device_id, product_line, running_version)
          SELECT device_id, product_line, ota_pack_version(firmware_version) FROM devices WHERE device_id = ANY($1::bigint[]) ORDER BY device_id
-         ON CONFLICT DO NOTHING`,
+         ON CONFLICT (device_id) DO UPDATE SET device_id = o.device_id`,
         [validIds],
       );
-      await c.query('SELECT 1 FROM ota_devices WHERE device_id = ANY($1::bigint[]) ORDER BY device_id FOR UPDATE', [validIds]);
       const col = <T>(f: (p: Prepared) => T) => valid.map(f);
       const stored = await c.query<{ device_id: number; seq: number }>(
         `INSERT INTO ota_reports (device_id, seq, rollout_id, account_id, state, target_version, running_version, boot_count, device_time, detail, report, signature, received_at)
