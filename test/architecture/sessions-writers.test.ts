@@ -1,0 +1,39 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * Migration 004 moved two guarantees into the upload statement
+ * (reference-api/src/ingestion/store.ts): the OTA heartbeat
+ * (ota_devices.first/last_session_at) and the links of a session to its
+ * device, account and head (no foreign keys on sessions). Both hold only while
+ * that statement is the one writer of sessions in the platform. A second
+ * writer must write the heartbeat and the links itself, and be listed here on
+ * purpose.
+ */
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const WRITERS: Record<string, string> = {
+  'reference-api/src/ingestion/store.ts': 'the upload statement: heartbeat CTE, devices join, consumables insert',
+  'harness/bench/ota-health.ts': 'SQL seeding of a fleet for the health-gate bench: writes devices, consumables, sessions and the heartbeat itself',
+};
+const INSERT_SESSIONS = /INSERT\s+INTO\s+sessions\b/i;
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    if (name === 'node_modules' || name.startsWith('.')) return [];
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? files(p) : /\.(ts|mts|mjs|js)$/.test(name) ? [p] : [];
+  });
+}
+
+describe('who writes sessions', () => {
+  it('only the upload statement (and listed seeding code that writes the heartbeat too) inserts into sessions', () => {
+    const writers = ['reference-api', 'harness', 'simulators', 'scenarios', 'reports']
+      .flatMap((area) => files(join(ROOT, area)))
+      .filter((f) => INSERT_SESSIONS.test(readFileSync(f, 'utf8')))
+      .map((f) => relative(ROOT, f).split('\\').join('/'))
+      .sort();
+    expect(writers).toEqual(Object.keys(WRITERS).sort());
+  });
+});
