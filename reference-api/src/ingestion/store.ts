@@ -28,8 +28,8 @@ export const recordKey = (deviceId: number, seq: number) => `${deviceId}:${seq}`
  * consumables (unknown heads kept unresolved), sessions of devices bonded to
  * the account (ON CONFLICT on (device, seq): stored exactly once, even when two
  * copies race on two connections), the OTA heartbeat of each device that stored
- * a session, one `upload.stored` event per upload, and last the Idempotency-Key row with the outcome. If the key is
- * already taken (or being taken by a concurrent request, which we then wait
+ * a session, one `upload.stored` event per upload, and last the Idempotency-Key
+ * row with the outcome. If the key is already taken (or being taken by a concurrent request, which we then wait
  * for), its unique index fails the statement and everything above rolls back:
  * `{ fresh: false }`, nothing written.
  */

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { ref, type Services } from '../app.ts';
+import { clockInSql } from '../clock.ts';
 import { ApiError } from '../errors.ts';
 import { hashPassword } from '../auth/passwords.ts';
 
@@ -12,17 +13,16 @@ interface SignUp {
 export const accountRoutes =
   ({ db, clock, config }: Services): FastifyPluginAsync =>
   async (app) => {
-    // In test mode the clock is the testbed_clock row, read inside the statement (see routes/oauth.ts);
-    // otherwise the system clock's value is the last parameter.
-    const nowMs = clock.virtual ? '(SELECT now_ms::double precision FROM testbed_clock)' : '$4::double precision';
+    // The clock inside each statement (test mode: the testbed_clock row): see clockInSql.
+    const { nowMs, variant, withClock } = clockInSql(clock);
 
     // The account, its identity row and account.created in one statement (atomic on its own).
     // An email already taken (case-insensitively, also by a sign-up racing this one) is a unique
     // violation of identity_accounts_email, and the statement writes nothing.
     const SIGN_UP = {
-      name: `fleetbed-sign-up-${clock.virtual ? 'virtual' : 'system'}`,
+      name: `fleetbed-sign-up-${variant}`,
       text: `WITH account AS (
-               INSERT INTO accounts (created_at) VALUES (to_timestamp(${nowMs} / 1000)) RETURNING account_id, created_at
+               INSERT INTO accounts (created_at) VALUES (to_timestamp(${nowMs(4)} / 1000)) RETURNING account_id, created_at
              ), identity AS (
                INSERT INTO identity_accounts (account_id, email, display_name, password_hash)
                SELECT account_id, $1::text, $2::text, $3::text FROM account
@@ -38,9 +38,7 @@ export const accountRoutes =
       async (request, reply) => {
         const { email, password, displayName } = request.body;
         const passwordHash = await hashPassword(password, config.passwordHashCost);
-        const values: unknown[] = [email, displayName, passwordHash];
-        if (!clock.virtual) values.push(await clock.now());
-        const { rows } = await db.query<{ account_id: string; created_at: Date }>({ ...SIGN_UP, values }).catch((err: { code?: string; constraint?: string }) => {
+        const { rows } = await db.query<{ account_id: string; created_at: Date }>({ ...SIGN_UP, values: await withClock([email, displayName, passwordHash]) }).catch((err: { code?: string; constraint?: string }) => {
           if (err.code === '23505' && err.constraint === 'identity_accounts_email') {
             throw new ApiError('email-taken', `An account for ${email} already exists; sign in instead.`, { field: 'email' });
           }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { ref, type Services } from '../app.ts';
+import { clockInSql } from '../clock.ts';
 import { ApiError } from '../errors.ts';
 import { phoneAuth, principalOf } from '../auth/require-account.ts';
 import { inTransaction } from '../db/pool.ts';
@@ -29,12 +30,8 @@ const deviceParams = { type: 'object', properties: { deviceId: params.deviceId }
 export const bondingRoutes =
   ({ db, clock, config, keys }: Services): FastifyPluginAsync =>
   async (app) => {
-    // In test mode the clock is the testbed_clock row, read inside the statement that needs it
-    // (one snapshot, no extra round trip); otherwise the system clock's value is the statement's
-    // last parameter, $n (see withClock). Same pattern as routes/oauth.ts.
-    const nowMs = (n: number) => (clock.virtual ? '(SELECT now_ms::double precision FROM testbed_clock)' : `$${n}::double precision`);
-    const variant = clock.virtual ? 'virtual' : 'system';
-    const withClock = async (values: unknown[]): Promise<unknown[]> => (clock.virtual ? values : [...values, await clock.now()]);
+    // The clock inside each statement (test mode: the testbed_clock row): see clockInSql.
+    const { nowMs, variant, withClock } = clockInSql(clock);
     const challengeTtlMs = config.bondChallengeTtlSeconds * 1000;
 
     // A new challenge for a provisioned device, in one statement: no row means no such device.

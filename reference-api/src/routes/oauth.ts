@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type pg from 'pg';
 import { ref, type Services } from '../app.ts';
+import { clockInSql } from '../clock.ts';
 import { OAuthApiError } from '../errors.ts';
 import { verifyPassword } from '../auth/passwords.ts';
 import { hashToken, newToken } from '../auth/tokens.ts';
@@ -26,11 +27,8 @@ const ts = 'to_timestamp($1::double precision / 1000)';
 export const oauthRoutes =
   ({ db, clock, config }: Services): FastifyPluginAsync =>
   async (app) => {
-    // In test mode the clock is the testbed_clock row, read inside the statement that needs it
-    // (one snapshot, no extra round trip); otherwise the system clock's value is the statement's
-    // last parameter, $n (see withClock).
-    const nowMs = (n: number) => (clock.virtual ? '(SELECT now_ms::double precision FROM testbed_clock)' : `$${n}::double precision`);
-    const variant = clock.virtual ? 'virtual' : 'system';
+    // The clock inside each statement (test mode: the testbed_clock row): see clockInSql.
+    const { nowMs, variant, withClock } = clockInSql(clock);
     const accessTtlMs = config.accessTokenTtlSeconds * 1000;
     const refreshTtlMs = config.refreshTokenTtlSeconds * 1000;
 
@@ -74,9 +72,6 @@ export const oauthRoutes =
              INSERT INTO refresh_tokens (token_hash, account_id, client_id, family_id, expires_at)
              SELECT $4, account_id, client_id, family_id, to_timestamp((now_ms + $6) / 1000) FROM rt`,
     };
-
-    /** The values of a statement that reads the clock: the system clock is the last one; in test mode the statement reads testbed_clock. */
-    const withClock = async (values: unknown[]): Promise<unknown[]> => (clock.virtual ? values : [...values, await clock.now()]);
 
     async function checkClient(c: pg.ClientBase | pg.Pool, clientId: string | undefined): Promise<string> {
       if (!clientId) throw new OAuthApiError('invalid_request', 'client_id is required');
