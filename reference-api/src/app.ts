@@ -7,6 +7,7 @@ import { migrate } from './db/migrate.ts';
 import { systemClock, virtualClock, type Clock } from './clock.ts';
 import { ApiError, OAuthApiError } from './errors.ts';
 import { KeyCache } from './keys.ts';
+import { AccessTokens } from './auth/require-account.ts';
 import { healthRoutes } from './routes/health.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { oauthRoutes } from './routes/oauth.ts';
@@ -26,6 +27,8 @@ export interface Services {
   db: pg.Pool;
   clock: Clock;
   keys: KeyCache;
+  /** Access-token lookups of the phone routes (one coalesced query for concurrent requests). */
+  tokens: AccessTokens;
 }
 
 export interface BuildAppOptions extends Partial<ApiConfig> {
@@ -65,12 +68,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.addSchema({ $id: SCHEMA_DOC_ID, components: { schemas } });
   app.decorateRequest('principal', null);
 
-  const services: Services = {
-    config,
-    db,
-    clock: config.testMode ? virtualClock(db) : systemClock(),
-    keys: new KeyCache(),
-  };
+  const clock = config.testMode ? virtualClock(db) : systemClock();
+  const services: Services = { config, db, clock, keys: new KeyCache(), tokens: new AccessTokens(db, clock) };
 
   // Form bodies (RFC 6749 token requests) are parsed with URLSearchParams.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {

@@ -26,6 +26,11 @@ export interface ApiConfig {
   maxRecordsPerUpload: number;
   idempotencyKeyTtlSeconds: number;
   databasePoolSize: number;
+  /**
+   * Upload statements running at once per API process. Uploads that arrive
+   * while this many run are stored together by the next one (group commit).
+   */
+  uploadStatementsInFlight: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
   /**
    * Ed25519 public keys (base64url, 32 bytes) whose signatures make a firmware
@@ -53,6 +58,7 @@ export const CONFIG_DEFAULTS = Object.freeze({
   maxRecordsPerUpload: 256,
   idempotencyKeyTtlSeconds: 7 * 24 * 3600,
   databasePoolSize: 10,
+  uploadStatementsInFlight: 1,
   logLevel: 'warn',
   otaMonitorIntervalSeconds: 300,
 } satisfies Partial<ApiConfig>);
@@ -103,6 +109,7 @@ export function resolveConfig(options: Partial<ApiConfig>): ApiConfig {
     maxRecordsPerUpload: int('maxRecordsPerUpload', o.maxRecordsPerUpload, 1, 10_000),
     idempotencyKeyTtlSeconds: int('idempotencyKeyTtlSeconds', o.idempotencyKeyTtlSeconds, 1),
     databasePoolSize: int('databasePoolSize', o.databasePoolSize, 1, 1000),
+    uploadStatementsInFlight: int('uploadStatementsInFlight', o.uploadStatementsInFlight, 1, 1000),
     logLevel: o.logLevel,
     releasePublicKeys: releaseKeys(o.releasePublicKeys ?? (o.testMode ? [TEST_RELEASE_PUBLIC_KEY] : [])),
     otaMonitorIntervalSeconds: int('otaMonitorIntervalSeconds', o.otaMonitorIntervalSeconds, 0, 7 * 24 * 3600),
@@ -137,6 +144,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
       env.FLEETBED_PASSWORD_HASH_COST !== undefined ? Number(env.FLEETBED_PASSWORD_HASH_COST) : testMode ? 1024 : undefined,
     lateWindowSeconds: env.FLEETBED_LATE_WINDOW_SECONDS === undefined ? undefined : Number(env.FLEETBED_LATE_WINDOW_SECONDS),
     databasePoolSize: env.FLEETBED_DB_POOL_SIZE === undefined ? undefined : Number(env.FLEETBED_DB_POOL_SIZE),
+    uploadStatementsInFlight: env.FLEETBED_UPLOAD_STATEMENTS_IN_FLIGHT === undefined ? undefined : Number(env.FLEETBED_UPLOAD_STATEMENTS_IN_FLIGHT),
     logLevel: env.FLEETBED_LOG_LEVEL as ApiConfig['logLevel'] | undefined,
     releasePublicKeys: env.FLEETBED_RELEASE_PUBLIC_KEYS === undefined ? undefined : env.FLEETBED_RELEASE_PUBLIC_KEYS.split(',').map((k) => k.trim()).filter(Boolean),
     otaMonitorIntervalSeconds: env.FLEETBED_OTA_MONITOR_INTERVAL_SECONDS === undefined ? undefined : Number(env.FLEETBED_OTA_MONITOR_INTERVAL_SECONDS),

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { ApiError } from '../errors.ts';
 import type { Clock } from '../clock.ts';
 import { hashToken, tokenKind } from './tokens.ts';
+import { Coalescer } from '../db/coalesce.ts';
 
 export interface Principal {
   accountId: string;
@@ -29,24 +30,55 @@ export function bearerToken(request: FastifyRequest): string {
 }
 
 /**
- * Resolve the request's access token to its account, reading the clock in the
- * same round trip. Expired, revoked and unknown tokens are all the same 401:
- * the caller learns nothing about which.
+ * Resolves access tokens to accounts, reading the clock in the same query.
+ * Concurrent requests share one query (see Coalescer): under load a phone
+ * request costs a fraction of a round trip instead of one each.
  */
-export async function requireAccount(request: FastifyRequest, db: pg.Pool, clock: Clock): Promise<Principal> {
-  const token = bearerToken(request);
-  const nowSql = clock.virtual ? '(SELECT now_ms FROM testbed_clock)' : '$2::bigint';
-  const params: unknown[] = [hashToken(token)];
-  if (!clock.virtual) params.push(await clock.now());
-  const { rows } = await db.query<{ account_id: string; kind: Principal['kind']; now_ms: number }>({
-    name: clock.virtual ? 'fleetbed-auth-virtual' : 'fleetbed-auth',
-    text: `SELECT t.account_id, a.kind, ${nowSql} AS now_ms FROM access_tokens t JOIN accounts a USING (account_id)
-      WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > to_timestamp(${nowSql}::double precision / 1000)`,
-    values: params,
-  });
-  const row = rows[0];
-  if (!row) throw new ApiError('unauthenticated', 'The access token is unknown, expired or revoked; refresh it at /v2/oauth/token.', { field: 'Authorization', headers: CHALLENGE });
-  return { accountId: row.account_id, kind: row.kind, now: row.now_ms };
+export class AccessTokens {
+  readonly #lookup: Coalescer<Buffer, Principal | null>;
+
+  constructor(db: pg.Pool, clock: Clock) {
+    const nowSql = clock.virtual ? '(SELECT now_ms FROM testbed_clock)' : '$2::bigint';
+    const text = `SELECT t.token_hash, t.account_id, a.kind, ${nowSql} AS now_ms FROM access_tokens t JOIN accounts a USING (account_id)
+      WHERE t.token_hash = ANY($1::bytea[]) AND t.revoked_at IS NULL AND t.expires_at > to_timestamp(${nowSql}::double precision / 1000)`;
+    this.#lookup = new Coalescer(
+      async (hashes: Buffer[]) => {
+        const values: unknown[] = [hashes];
+        if (!clock.virtual) values.push(await clock.now());
+        const { rows } = await db.query<{ token_hash: Buffer; account_id: string; kind: Principal['kind']; now_ms: number }>({
+          name: clock.virtual ? 'fleetbed-auth-virtual' : 'fleetbed-auth',
+          text,
+          values,
+        });
+        const found = new Map(rows.map((r) => [r.token_hash.toString('hex'), r]));
+        return hashes.map((h) => {
+          const row = found.get(h.toString('hex'));
+          return { ok: true, value: row ? { accountId: row.account_id, kind: row.kind, now: row.now_ms } : null };
+        });
+      },
+      { maxInFlight: 2, maxItems: 256 },
+    );
+  }
+
+  /** Queries sent and lookups they carried. */
+  get stats() {
+    return this.#lookup.stats;
+  }
+
+  /** The account of a valid access token, or null (unknown, expired and revoked are not told apart). */
+  resolve(token: string): Promise<Principal | null> {
+    return this.#lookup.submit(hashToken(token));
+  }
+}
+
+/**
+ * Resolve the request's access token to its account. Expired, revoked and
+ * unknown tokens are all the same 401: the caller learns nothing about which.
+ */
+export async function requireAccount(request: FastifyRequest, tokens: AccessTokens): Promise<Principal> {
+  const principal = await tokens.resolve(bearerToken(request));
+  if (!principal) throw new ApiError('unauthenticated', 'The access token is unknown, expired or revoked; refresh it at /v2/oauth/token.', { field: 'Authorization', headers: CHALLENGE });
+  return principal;
 }
 
 declare module 'fastify' {
@@ -60,9 +92,9 @@ declare module 'fastify' {
  * onRequest hook of every phone route: authenticate before anything else, so a
  * request without a valid token is a 401 whatever else is wrong with it.
  */
-export function phoneAuth(db: pg.Pool, clock: Clock): onRequestHookHandler {
+export function phoneAuth(tokens: AccessTokens): onRequestHookHandler {
   return async (request) => {
-    request.principal = await requireAccount(request, db, clock);
+    request.principal = await requireAccount(request, tokens);
   };
 }
 

@@ -3,6 +3,8 @@ import { inferHeadType } from '../../../contract/head-id.ts';
 import { unpackFirmwareVersion } from '../../../contract/firmware-version.ts';
 import type { PreparedRecord } from './prepare.ts';
 import type { RecordVerdict } from './verdicts.ts';
+import { Coalescer, settleEach, type Settled } from '../db/coalesce.ts';
+import { byteaArray, numberArray, textArray } from '../db/array-literal.ts';
 
 /**
  * What the database decided for an upload's candidates, stored with its
@@ -23,119 +25,205 @@ export type StoreResult = { fresh: true; outcome: StoreOutcome } | { fresh: fals
 
 export const recordKey = (deviceId: number, seq: number) => `${deviceId}:${seq}`;
 
+export interface StoreArgs {
+  accountId: string;
+  key: string;
+  requestHash: Buffer;
+  /** The platform clock of the request (read with its token), in ms. */
+  now: number;
+  candidates: PreparedRecord[];
+  judged: Record<string, RecordVerdict>;
+}
+
 /**
- * One statement — one round trip, one atomic transaction — stores an upload:
+ * Stores uploads. One statement — one round trip, one atomic transaction —
+ * stores a group of concurrent uploads (see Coalescer; a lone upload is a group
+ * of one). For each upload whose Idempotency-Key is not taken it writes:
  * consumables (unknown heads kept unresolved), sessions of devices bonded to
- * the account (ON CONFLICT on (device, seq): stored exactly once, even when two
- * copies race on two connections), the OTA heartbeat of each device that stored
- * a session, one `upload.stored` event per upload, and last the Idempotency-Key
- * row with the outcome. If the key is already taken (or being taken by a concurrent request, which we then wait
- * for), its unique index fails the statement and everything above rolls back:
- * `{ fresh: false }`, nothing written.
+ * the upload's account (ON CONFLICT on (device, seq): stored exactly once, even
+ * when two copies race on two connections), the OTA heartbeat of each device
+ * that stored a session, one `upload.stored` event, and last the
+ * Idempotency-Key row with the outcome.
+ *
+ * - An upload whose key is already committed writes nothing: `{ fresh: false }`.
+ * - A key being taken by a concurrent statement makes this statement wait for
+ *   it, then fail on the key's unique index. Everything rolls back, and each
+ *   upload of the group is stored again on its own, so that only the one that
+ *   lost the race answers `{ fresh: false }`. Any other failure of a group is
+ *   also retried per upload, so one upload's failure is never another's.
+ * - Two uploads of one account never share a statement. A record is stored
+ *   only for the account its device is bonded to, so the account of each
+ *   stored row names its upload.
  */
-export async function storeRecords(
-  db: pg.Pool,
-  args: { accountId: string; key: string; requestHash: Buffer; now: number; candidates: PreparedRecord[]; judged: Record<string, RecordVerdict> },
-): Promise<StoreResult> {
-  const c = args.candidates;
-  const col = <T>(f: (p: PreparedRecord) => T) => c.map(f);
-  try {
-    const { rows } = await db.query<{ outcome: StoreOutcome }>({
-      name: 'fleetbed-store-records',
-      text: `WITH input AS (
-         SELECT * FROM unnest($5::bigint[], $6::bigint[], $7::bigint[], $8::text[], $9::int[], $10::smallint[], $11::smallint[],
-                              $12::text[], $13::smallint[], $14::boolean[], $15::boolean[], $16::bytea[], $17::bytea[], $18::double precision[])
-           AS u(device_id, seq, head_id, head_type, duration_s, zones, pressure_alerts, firmware_version, battery_pct,
-                clock_reset, head_changed, record, signature, started_s)
-       ),
-       owned AS (
-         SELECT i.*, d.product_line, d.firmware_version AS device_firmware
-           FROM input i JOIN devices d ON d.device_id = i.device_id AND d.owner_account_id = $1
-       ),
-       cons AS (
-         INSERT INTO consumables (head_id, head_type, resolved, first_device_id, first_seen_at)
-         SELECT DISTINCT ON (head_id) head_id, head_type, head_type IS NOT NULL, device_id, to_timestamp($4::double precision / 1000)
-           FROM owned ORDER BY head_id, device_id
-         ON CONFLICT DO NOTHING
-       ),
-       ins AS (
-         INSERT INTO sessions (device_id, seq, account_id, head_id, started_at, duration_s, zones, pressure_alerts, firmware_version,
-                               battery_pct, clock_reset, head_changed, record, signature, received_at)
-         SELECT device_id, seq, $1, head_id, to_timestamp(started_s), duration_s, zones, pressure_alerts, firmware_version,
-                battery_pct, clock_reset, head_changed, record, signature, to_timestamp($4::double precision / 1000)
-           FROM owned
-          ORDER BY device_id, seq -- one lock order for every upload: overlapping batches in any order cannot deadlock
-         ON CONFLICT DO NOTHING
-         RETURNING device_id, seq, least(started_at, received_at) AS heard_at
-       ),
-       heartbeat AS (
-         -- The OTA health gate's heartbeat: device time of each device's first and latest stored
-         -- session (capped at its receipt), one aggregated upsert per device, in device order.
-         INSERT INTO ota_devices AS o (device_id, product_line, running_version, first_session_at, last_session_at)
-         SELECT n.device_id, d.product_line, ota_pack_version(d.device_firmware), n.first_at, n.last_at
-           FROM (SELECT device_id, min(heard_at) AS first_at, max(heard_at) AS last_at FROM ins GROUP BY device_id) n
-           JOIN (SELECT DISTINCT ON (device_id) device_id, product_line, device_firmware FROM owned ORDER BY device_id) d USING (device_id)
-          ORDER BY n.device_id
-         ON CONFLICT (device_id) DO UPDATE
-            SET first_session_at = least(o.first_session_at, EXCLUDED.first_session_at),
-                last_session_at = greatest(o.last_session_at, EXCLUDED.last_session_at)
-          WHERE o.first_session_at IS NULL OR o.last_session_at IS NULL
-             OR EXCLUDED.first_session_at < o.first_session_at OR EXCLUDED.last_session_at > o.last_session_at
-       ),
-       ev AS (
-         -- One append-only fact per upload that stored anything: who relayed what, when.
-         INSERT INTO events (kind, account_id, occurred_at, data)
-         SELECT 'upload.stored', $1, to_timestamp($4::double precision / 1000),
-                jsonb_build_object('idempotencyKey', $2::text, 'stored', (SELECT count(*) FROM ins))
-          WHERE EXISTS (SELECT 1 FROM ins)
-       ),
-       conflicts AS (
-         -- The statement's snapshot: only copies committed before this upload. Rows this upload
-         -- stored are not looked up again (a stored record cannot conflict).
-         SELECT o.device_id, o.seq FROM (SELECT * FROM owned WHERE (device_id, seq) NOT IN (SELECT device_id, seq FROM ins) OFFSET 0) o
-           JOIN sessions s USING (device_id, seq) WHERE s.record <> o.record
-       ),
-       outcome AS (
-         SELECT jsonb_build_object(
-           'stored', COALESCE((SELECT jsonb_agg(jsonb_build_array(device_id, seq)) FROM ins), '[]'::jsonb),
-           'owned', COALESCE((SELECT jsonb_agg(DISTINCT device_id) FROM owned), '[]'::jsonb),
-           'conflicts', COALESCE((SELECT jsonb_agg(jsonb_build_array(device_id, seq)) FROM conflicts), '[]'::jsonb),
-           'judged', $19::jsonb) AS o
-       )
+export class UploadStore {
+  readonly #db: pg.Pool;
+  readonly #group: Coalescer<StoreArgs, StoreResult>;
+
+  constructor(db: pg.Pool, opts: { maxInFlight: number; maxRecords: number }) {
+    this.#db = db;
+    this.#group = new Coalescer((uploads: StoreArgs[]) => this.#storeGroup(uploads), {
+      maxInFlight: opts.maxInFlight,
+      maxItems: 256,
+      weight: (u) => u.candidates.length,
+      maxWeight: opts.maxRecords,
+      compatible: (group, u) => group.every((g) => g.accountId !== u.accountId),
+    });
+  }
+
+  /** Statements sent and uploads they carried. */
+  get stats() {
+    return this.#group.stats;
+  }
+
+  store(args: StoreArgs): Promise<StoreResult> {
+    return this.#group.submit(args);
+  }
+
+  async #storeGroup(uploads: StoreArgs[]): Promise<Settled<StoreResult>[]> {
+    try {
+      const results = await storeGroup(this.#db, uploads);
+      return results.map((value) => ({ ok: true, value }));
+    } catch (err) {
+      if (uploads.length === 1) {
+        if (isKeyTaken(err)) return [{ ok: true, value: { fresh: false } }];
+        return [{ ok: false, error: err }];
+      }
+      return settleEach(uploads, async (u) => {
+        try {
+          return (await storeGroup(this.#db, [u]))[0]!;
+        } catch (e) {
+          if (isKeyTaken(e)) return { fresh: false };
+          throw e;
+        }
+      });
+    }
+  }
+}
+
+function isKeyTaken(err: unknown): boolean {
+  const e = err as { code?: string; constraint?: string };
+  return e.code === '23505' && e.constraint === 'idempotency_keys_pkey';
+}
+
+async function storeGroup(db: pg.Pool, uploads: StoreArgs[]): Promise<StoreResult[]> {
+  const records = uploads.flatMap((u, i) => u.candidates.map((p) => ({ req: i + 1, p })));
+  const col = <T>(f: (p: PreparedRecord) => T) => records.map((r) => f(r.p));
+  const { rows } = await db.query<{ req: number; outcome: StoreOutcome }>({
+    name: 'fleetbed-store-uploads',
+    text: `WITH req AS (
+       SELECT r.*, j.judged FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::double precision[]) WITH ORDINALITY AS r(account_id, key, request_hash, now_ms, req)
+         JOIN jsonb_array_elements($5::jsonb) WITH ORDINALITY AS j(judged, req) USING (req)
+     ),
+     taken AS (
+       -- Keys committed before this statement: those uploads write nothing.
+       SELECT r.req FROM req r JOIN idempotency_keys k USING (account_id, key)
+     ),
+     input AS (
+       SELECT * FROM unnest($6::int[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], $11::int[], $12::smallint[], $13::smallint[],
+                            $14::text[], $15::smallint[], $16::boolean[], $17::boolean[], $18::bytea[], $19::bytea[], $20::double precision[])
+         AS u(req, device_id, seq, head_id, head_type, duration_s, zones, pressure_alerts, firmware_version, battery_pct,
+              clock_reset, head_changed, record, signature, started_s)
+        WHERE u.req NOT IN (SELECT req FROM taken)
+     ),
+     owned AS (
+       SELECT i.*, r.account_id, r.now_ms
+         FROM input i JOIN req r USING (req) JOIN devices d ON d.device_id = i.device_id AND d.owner_account_id = r.account_id
+     ),
+     cons AS (
+       INSERT INTO consumables (head_id, head_type, resolved, first_device_id, first_seen_at)
+       SELECT DISTINCT ON (head_id) head_id, head_type, head_type IS NOT NULL, device_id, to_timestamp(now_ms / 1000)
+         FROM owned ORDER BY head_id, device_id
+       ON CONFLICT DO NOTHING
+     ),
+     ins AS (
+       INSERT INTO sessions (device_id, seq, account_id, head_id, started_at, duration_s, zones, pressure_alerts, firmware_version,
+                             battery_pct, clock_reset, head_changed, record, signature, received_at)
+       SELECT device_id, seq, account_id, head_id, to_timestamp(started_s), duration_s, zones, pressure_alerts, firmware_version,
+              battery_pct, clock_reset, head_changed, record, signature, to_timestamp(now_ms / 1000)
+         FROM owned
+        ORDER BY device_id, seq -- one lock order for every statement: overlapping groups in any order cannot deadlock
+       ON CONFLICT DO NOTHING
+       RETURNING account_id, device_id, seq, least(started_at, received_at) AS heard_at
+     ),
+     heartbeat AS (
+       -- The OTA health gate's heartbeat: device time of each device's first and latest stored
+       -- session (capped at its receipt), one aggregated upsert per device, in device order.
+       INSERT INTO ota_devices AS o (device_id, product_line, running_version, first_session_at, last_session_at)
+       SELECT n.device_id, d.product_line, ota_pack_version(d.firmware_version), n.first_at, n.last_at
+         FROM (SELECT device_id, min(heard_at) AS first_at, max(heard_at) AS last_at FROM ins GROUP BY device_id) n
+         JOIN devices d USING (device_id)
+        ORDER BY n.device_id
+       ON CONFLICT (device_id) DO UPDATE
+          SET first_session_at = least(o.first_session_at, EXCLUDED.first_session_at),
+              last_session_at = greatest(o.last_session_at, EXCLUDED.last_session_at)
+        WHERE o.first_session_at IS NULL OR o.last_session_at IS NULL
+           OR EXCLUDED.first_session_at < o.first_session_at OR EXCLUDED.last_session_at > o.last_session_at
+     ),
+     stored AS (
+       -- A group holds one upload per account, so a stored row's account names its upload.
+       SELECT account_id, count(*) AS n, jsonb_agg(jsonb_build_array(device_id, seq) ORDER BY device_id, seq) AS j FROM ins GROUP BY account_id
+     ),
+     ev AS (
+       -- One append-only fact per upload that stored anything: who relayed what, when.
+       INSERT INTO events (kind, account_id, occurred_at, data)
+       SELECT 'upload.stored', r.account_id, to_timestamp(r.now_ms / 1000), jsonb_build_object('idempotencyKey', r.key, 'stored', st.n)
+         FROM req r JOIN stored st USING (account_id)
+        ORDER BY r.req
+     ),
+     conflicts AS (
+       -- The statement's snapshot: only copies committed before this statement. Rows this
+       -- statement stored are not looked up again (a stored record cannot conflict).
+       SELECT o.req, o.device_id, o.seq FROM (SELECT * FROM owned WHERE (device_id, seq) NOT IN (SELECT device_id, seq FROM ins) OFFSET 0) o
+         JOIN sessions s USING (device_id, seq) WHERE s.record <> o.record
+     ),
+     outcome AS (
+       SELECT r.req, r.account_id, r.key, r.request_hash, r.now_ms, jsonb_build_object(
+         'stored', COALESCE(st.j, '[]'::jsonb), 'owned', COALESCE(ow.j, '[]'::jsonb), 'conflicts', COALESCE(cf.j, '[]'::jsonb), 'judged', r.judged) AS o
+         FROM req r
+         LEFT JOIN stored st USING (account_id)
+         LEFT JOIN (SELECT req, jsonb_agg(DISTINCT device_id) AS j FROM owned GROUP BY req) ow USING (req)
+         LEFT JOIN (SELECT req, jsonb_agg(jsonb_build_array(device_id, seq) ORDER BY device_id, seq) AS j FROM conflicts GROUP BY req) cf USING (req)
+        WHERE r.req NOT IN (SELECT req FROM taken)
+     ),
+     keys AS (
        INSERT INTO idempotency_keys (account_id, key, request_hash, outcome, created_at)
-       SELECT $1, $2, $3, o, to_timestamp($4::double precision / 1000) FROM outcome
-       RETURNING outcome`,
-      values: [
-        args.accountId,
-        args.key,
-        args.requestHash,
-        args.now,
-        col((p) => p.record.deviceId),
-        col((p) => p.record.seq),
-        col((p) => p.record.headId),
+       SELECT account_id, key, request_hash, o, to_timestamp(now_ms / 1000) FROM outcome ORDER BY account_id, key
+       RETURNING account_id, key
+     )
+     SELECT o.req, o.o AS outcome FROM outcome o JOIN keys k USING (account_id, key)`,
+    values: [
+      uploads.map((u) => u.accountId),
+      uploads.map((u) => u.key),
+      uploads.map((u) => u.requestHash),
+      numberArray(uploads.map((u) => u.now)),
+      JSON.stringify(uploads.map((u) => u.judged)),
+      numberArray(records.map((r) => r.req)),
+      numberArray(col((p) => p.record.deviceId)),
+      numberArray(col((p) => p.record.seq)),
+      numberArray(col((p) => p.record.headId)),
+      textArray(
         col((p) => {
           const t = inferHeadType(p.record.headId);
           return t === 'unknown' ? null : t;
         }),
-        col((p) => p.record.durationS),
-        col((p) => p.record.zones),
-        col((p) => p.record.pressureAlerts),
-        col((p) => unpackFirmwareVersion(p.record.firmwareVersion)),
-        col((p) => p.record.batteryPct),
-        col((p) => p.record.clockReset),
-        col((p) => p.record.headChanged),
-        col((p) => p.recordBytes),
-        col((p) => p.signature),
-        col((p) => p.record.startedAt),
-        JSON.stringify(args.judged),
-      ],
-    });
-    return { fresh: true, outcome: rows[0]!.outcome };
-  } catch (err) {
-    const e = err as { code?: string; constraint?: string };
-    if (e.code === '23505' && e.constraint === 'idempotency_keys_pkey') return { fresh: false };
-    throw err;
-  }
+      ),
+      numberArray(col((p) => p.record.durationS)),
+      numberArray(col((p) => p.record.zones)),
+      numberArray(col((p) => p.record.pressureAlerts)),
+      textArray(col((p) => unpackFirmwareVersion(p.record.firmwareVersion))),
+      numberArray(col((p) => p.record.batteryPct)),
+      numberArray(col((p) => p.record.clockReset)),
+      numberArray(col((p) => p.record.headChanged)),
+      byteaArray(col((p) => p.recordBytes)),
+      byteaArray(col((p) => p.signature)),
+      numberArray(col((p) => p.record.startedAt)),
+    ],
+  });
+  const byReq = new Map(rows.map((r) => [Number(r.req), r.outcome]));
+  return uploads.map((_, i): StoreResult => {
+    const outcome = byReq.get(i + 1);
+    return outcome ? { fresh: true, outcome } : { fresh: false };
+  });
 }
 
 /**

@@ -28,7 +28,7 @@ const deviceParams = { type: 'object', properties: { deviceId: params.deviceId }
  * These routes and unbond are the only ones that change a device's owner.
  */
 export const bondingRoutes =
-  ({ db, clock, config, keys }: Services): FastifyPluginAsync =>
+  ({ db, clock, config, keys, tokens }: Services): FastifyPluginAsync =>
   async (app) => {
     // The clock inside each statement (test mode: the testbed_clock row): see clockInSql.
     const { nowMs, variant, withClock } = clockInSql(clock);
@@ -100,7 +100,7 @@ export const bondingRoutes =
       return { kind: moved ? 'device.rebonded' : 'device.bonded', data: JSON.stringify({ pressCounter, from: moved ? previousOwner : null }) };
     };
 
-    app.addHook('onRequest', phoneAuth(db, clock));
+    app.addHook('onRequest', phoneAuth(tokens));
     app.post<{ Params: { deviceId: string } }>(
       '/v2/devices/:deviceId/bond-challenge',
       { schema: { params: deviceParams, response: { 201: ref('BondChallenge') } } },

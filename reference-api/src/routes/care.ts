@@ -18,9 +18,9 @@ const MAX_PERIOD_DAYS = 366;
  * for which patient and period, how many rows, when) in the same statement.
  */
 export const careRoutes =
-  ({ db, clock, config }: Services): FastifyPluginAsync =>
+  ({ db, clock, config, tokens }: Services): FastifyPluginAsync =>
   async (app) => {
-    const auth = phoneAuth(db, clock);
+    const auth = phoneAuth(tokens);
     // Care providers are registered by the platform operator (the factory credential in this reference).
     app.post<{ Body: { email: string; password: string; displayName: string } }>(
       '/v2/care-providers',

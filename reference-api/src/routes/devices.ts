@@ -25,9 +25,9 @@ export const toDevice = (r: DeviceRow) => ({
  * another account is a 404, exactly like one that does not exist: ids leak nothing.
  */
 export const deviceRoutes =
-  ({ db, clock }: Services): FastifyPluginAsync =>
+  ({ db, tokens }: Services): FastifyPluginAsync =>
   async (app) => {
-    app.addHook('onRequest', phoneAuth(db, clock));
+    app.addHook('onRequest', phoneAuth(tokens));
     app.get('/v2/devices', { schema: { response: { 200: ref('DeviceList') } } }, async (request) => {
       const me = principalOf(request);
       const { rows } = await db.query<DeviceRow>(

@@ -12,9 +12,9 @@ import { prepareReports, storeReports } from '../ota/reports.ts';
  * every phone route, they authenticate first (onRequest).
  */
 export const otaPhoneRoutes =
-  ({ db, clock, keys }: Services): FastifyPluginAsync =>
+  ({ db, keys, tokens }: Services): FastifyPluginAsync =>
   async (app) => {
-    app.addHook('onRequest', phoneAuth(db, clock));
+    app.addHook('onRequest', phoneAuth(tokens));
 
     app.post<{ Params: { deviceId: string } }>(
       '/v2/devices/:deviceId/ota/check',

@@ -51,9 +51,9 @@ const encodeCursor = (t: number, s: number) => Buffer.from(`${t}.${s}`, 'latin1'
  * account are shown: a new owner does not see the previous owner's brushing.
  */
 export const sessionRoutes =
-  ({ db, clock }: Services): FastifyPluginAsync =>
+  ({ db, tokens }: Services): FastifyPluginAsync =>
   async (app) => {
-    app.addHook('onRequest', phoneAuth(db, clock));
+    app.addHook('onRequest', phoneAuth(tokens));
     app.get<{ Params: { deviceId: string }; Querystring: { limit?: string; cursor?: string } }>(
       '/v2/devices/:deviceId/sessions',
       {

@@ -3,7 +3,7 @@ import { ref, type Services } from '../app.ts';
 import { ApiError } from '../errors.ts';
 import { phoneAuth, principalOf } from '../auth/require-account.ts';
 import { prepareRecords, uploadHash, type PreparedRecord } from '../ingestion/prepare.ts';
-import { recheckDuplicates, storeRecords, type StoreOutcome } from '../ingestion/store.ts';
+import { recheckDuplicates, UploadStore, type StoreOutcome } from '../ingestion/store.ts';
 import { assemble, judge } from '../ingestion/judge.ts';
 import type { UploadResponse } from '../ingestion/verdicts.ts';
 
@@ -25,9 +25,10 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,64}$/;
  *   half-done state to recover from.
  */
 export const uploadRoutes =
-  ({ db, clock, config, keys }: Services): FastifyPluginAsync =>
+  ({ db, clock, config, keys, tokens }: Services): FastifyPluginAsync =>
   async (app) => {
-    app.addHook('onRequest', phoneAuth(db, clock));
+    app.addHook('onRequest', phoneAuth(tokens));
+    const store = new UploadStore(db, { maxInFlight: config.uploadStatementsInFlight, maxRecords: Math.max(512, config.maxRecordsPerUpload) });
     app.post<{ Body: { records: string[] } }>(
       '/v2/uploads',
       { schema: { body: ref('UploadRequest'), response: { 200: ref('UploadResponse') } } },
@@ -55,7 +56,7 @@ export const uploadRoutes =
         const { judged, candidates } = judge(prepared, me.now, keys, config);
 
         for (let attempt = 0; ; attempt++) {
-          const result = await storeRecords(db, { accountId: me.accountId, key, requestHash, now: me.now, candidates, judged });
+          const result = await store.store({ accountId: me.accountId, key, requestHash, now: me.now, candidates, judged });
           if (result.fresh) {
             const outcome = await recheckDuplicates(db, { accountId: me.accountId, key, candidates }, result.outcome);
             return send(reply, assemble(prepared, outcome), request.url, false);
