@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unknownHeadIdExample } from '../../contract/head-id.ts';
 import { startTestApi, type TestApi } from '../support/api.ts';
+import { foldHeartbeats } from '../../reference-api/src/ota/heartbeat.ts';
 import {
   advanceClock,
   bond,
@@ -425,23 +426,26 @@ describeEachTarget('uploads: per-record verdicts, exactly once, idempotency keys
     it("the OTA heartbeat (ota_devices first/last session, device time capped at receipt) follows what each upload stored: created with the device's line and firmware, widened by reordered and clock-reset records, never by duplicates", async () => {
       const { account, devices } = await home(api, 2);
       const [a, b] = devices as [TestDevice, TestDevice];
+      // Uploads queue the heartbeat; its readers fold the queue first (reference-api/src/ota/heartbeat.ts).
       const beat = async () =>
-        withDb(api.db.url, async (c) =>
-          (
-            await c.query<{ device_id: number; product_line: string; running: boolean; first_s: number; last_s: number }>(
-              `SELECT o.device_id, o.product_line, o.running_version = ota_pack_version(d.firmware_version) AS running,
-                      extract(epoch FROM o.first_session_at)::bigint AS first_s, extract(epoch FROM o.last_session_at)::bigint AS last_s
-                 FROM ota_devices o JOIN devices d USING (device_id) WHERE o.device_id = ANY($1::bigint[]) ORDER BY o.device_id`,
-              [[a.deviceId, b.deviceId]],
-            )
-          ).rows,
-        );
+        withDb(api.db.url, async (c) => {
+          await foldHeartbeats(c);
+          const { rows } = await c.query<{ device_id: number; product_line: string; running: boolean; first_s: number; last_s: number }>(
+            `SELECT o.device_id, o.product_line, o.running_version = ota_pack_version(d.firmware_version) AS running,
+                    extract(epoch FROM o.first_session_at)::bigint AS first_s, extract(epoch FROM o.last_session_at)::bigint AS last_s
+               FROM ota_devices o JOIN devices d USING (device_id) WHERE o.device_id = ANY($1::bigint[]) ORDER BY o.device_id`,
+            [[a.deviceId, b.deviceId]],
+          );
+          return rows;
+        });
       expect(await beat()).toEqual([]);
       const rec = (d: TestDevice, seq: number, startedAt?: number) => signedRecord(d, sessionRecord(d.deviceId, seq, startedAt === undefined ? {} : { startedAt }));
       const started = (seq: number) => sessionRecord(0, seq).startedAt;
       const line = (await withDb(api.db.url, async (c) => (await c.query<{ product_line: string }>('SELECT product_line FROM devices WHERE device_id = $1', [a.deviceId])).rows[0]!.product_line));
 
       expect((await uploadBatch(api.app, account, [rec(a, 2), rec(a, 1), rec(b, 1)])).json().counts.stored).toBe(3);
+      const queued = await withDb(api.db.url, async (c) => (await c.query<{ device_id: number }>('SELECT device_id FROM ota_heartbeat_queue WHERE device_id = ANY($1::bigint[]) ORDER BY device_id', [[a.deviceId, b.deviceId]])).rows);
+      expect(queued.map((r) => Number(r.device_id))).toEqual([a.deviceId, b.deviceId]); // one queued row per device of the upload
       const row = (d: TestDevice, first: number, last: number) => ({ device_id: d.deviceId, product_line: line, running: true, first_s: first, last_s: last });
       expect(await beat()).toEqual([row(a, started(1), started(2)), row(b, started(1), started(1))]);
 

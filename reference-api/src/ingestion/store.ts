@@ -5,6 +5,7 @@ import type { PreparedRecord } from './prepare.ts';
 import type { RecordVerdict } from './verdicts.ts';
 import { Coalescer, settleEach, type Settled } from '../db/coalesce.ts';
 import { byteaArray, numberArray, textArray } from '../db/array-literal.ts';
+import { BackgroundFold } from '../ota/heartbeat.ts';
 
 /**
  * What the database decided for an upload's candidates, stored with its
@@ -42,8 +43,8 @@ export interface StoreArgs {
  * consumables (unknown heads kept unresolved), sessions of devices bonded to
  * the upload's account (ON CONFLICT on (device, seq): stored exactly once, even
  * when two copies race on two connections), the OTA heartbeat of each device
- * that stored a session, one `upload.stored` event, and last the
- * Idempotency-Key row with the outcome.
+ * that stored a session (queued, see ota/heartbeat.ts), one `upload.stored`
+ * event, and last the Idempotency-Key row with the outcome.
  *
  * - An upload whose key is already committed writes nothing: `{ fresh: false }`.
  * - A key being taken by a concurrent statement makes this statement wait for
@@ -59,8 +60,11 @@ export class UploadStore {
   readonly #db: pg.Pool;
   readonly #group: Coalescer<StoreArgs, StoreResult>;
 
-  constructor(db: pg.Pool, opts: { maxInFlight: number; maxRecords: number }) {
+  readonly #fold: BackgroundFold | undefined;
+
+  constructor(db: pg.Pool, opts: { maxInFlight: number; maxRecords: number; foldHeartbeatsEvery?: number; onFoldError?: (err: unknown) => void }) {
     this.#db = db;
+    if (opts.foldHeartbeatsEvery) this.#fold = new BackgroundFold(db, opts.foldHeartbeatsEvery, opts.onFoldError ?? (() => {}));
     this.#group = new Coalescer((uploads: StoreArgs[]) => this.#storeGroup(uploads), {
       maxInFlight: opts.maxInFlight,
       maxItems: 256,
@@ -75,8 +79,10 @@ export class UploadStore {
     return this.#group.stats;
   }
 
-  store(args: StoreArgs): Promise<StoreResult> {
-    return this.#group.submit(args);
+  async store(args: StoreArgs): Promise<StoreResult> {
+    const result = await this.#group.submit(args);
+    if (result.fresh && this.#fold) this.#fold.noteQueued(result.outcome.stored.length);
+    return result;
   }
 
   async #storeGroup(uploads: StoreArgs[]): Promise<Settled<StoreResult>[]> {
@@ -146,18 +152,10 @@ async function storeGroup(db: pg.Pool, uploads: StoreArgs[]): Promise<StoreResul
        RETURNING account_id, device_id, seq, least(started_at, received_at) AS heard_at
      ),
      heartbeat AS (
-       -- The OTA health gate's heartbeat: device time of each device's first and latest stored
-       -- session (capped at its receipt), one aggregated upsert per device, in device order.
-       INSERT INTO ota_devices AS o (device_id, product_line, running_version, first_session_at, last_session_at)
-       SELECT n.device_id, d.product_line, ota_pack_version(d.firmware_version), n.first_at, n.last_at
-         FROM (SELECT device_id, min(heard_at) AS first_at, max(heard_at) AS last_at FROM ins GROUP BY device_id) n
-         JOIN devices d USING (device_id)
-        ORDER BY n.device_id
-       ON CONFLICT (device_id) DO UPDATE
-          SET first_session_at = least(o.first_session_at, EXCLUDED.first_session_at),
-              last_session_at = greatest(o.last_session_at, EXCLUDED.last_session_at)
-        WHERE o.first_session_at IS NULL OR o.last_session_at IS NULL
-           OR EXCLUDED.first_session_at < o.first_session_at OR EXCLUDED.last_session_at > o.last_session_at
+       -- The OTA health gate's heartbeat, queued: device time of each device's first and latest
+       -- stored session (capped at its receipt). See reference-api/src/ota/heartbeat.ts.
+       INSERT INTO ota_heartbeat_queue (device_id, first_at, last_at)
+       SELECT device_id, min(heard_at), max(heard_at) FROM ins GROUP BY device_id
      ),
      stored AS (
        -- A group holds one upload per account, so a stored row's account names its upload.

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Services } from '../app.ts';
 import { decide } from './decide.ts';
 import { healthCounts } from './health.ts';
+import { foldHeartbeats } from './heartbeat.ts';
 import { applyDecision, loadRollout, type RolloutRow } from './rollouts.ts';
 
 /** One rollout as the monitor left it. */
@@ -29,6 +30,7 @@ export async function runOtaHealthMonitor({ db, clock }: Pick<Services, 'db' | '
     await client.query('SELECT pg_advisory_lock($1)', [MONITOR_LOCK]);
     try {
       const nowMs = await clock.now(client);
+      await foldHeartbeats(client); // the heartbeat the gate reads includes every upload committed so far
       const { rows } = await client.query<{ rollout_id: string }>(
         `SELECT rollout_id FROM ota_rollouts WHERE state IN ('active', 'halted') ORDER BY created_seq`,
       );

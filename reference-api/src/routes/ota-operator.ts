@@ -8,13 +8,14 @@ import { resolveRolloutSpec } from '../ota/rollout-spec.ts';
 import { applyAction, createRollout, loadRollout, rolloutStatus } from '../ota/rollouts.ts';
 import { runOtaHealthMonitor, scheduleOtaHealthMonitor } from '../ota/monitor.ts';
 import { registerDigestTable, registerTestbedJob } from './testbed.ts';
+import { foldHeartbeats } from '../ota/heartbeat.ts';
 
 // The OTA domain tables the testbed state digest covers.
 registerDigestTable('ota_releases', 'release_id');
 registerDigestTable('ota_rollouts', 'rollout_id');
 registerDigestTable('ota_rollout_devices', 'rollout_id, device_id');
 registerDigestTable('ota_reports', 'device_id, seq');
-registerDigestTable('ota_devices', 'device_id');
+registerDigestTable('ota_devices', 'device_id', foldHeartbeats);
 registerTestbedJob('ota-health-monitor', (services) => runOtaHealthMonitor(services));
 
 const releaseParams = { type: 'object', properties: { releaseId: params.releaseId } };

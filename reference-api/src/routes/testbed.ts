@@ -20,11 +20,13 @@ export const DIGEST_TABLES: ReadonlyArray<{ table: string; orderBy: string }> = 
   { table: 'identity_join_audit', orderBy: 'audit_id' },
 ];
 
-const extraDigestTables: Array<{ table: string; orderBy: string }> = [];
+const extraDigestTables: Array<{ table: string; orderBy: string; settle?: DigestSettle }> = [];
 /** Later migrations' route modules add their tables here. */
-export function registerDigestTable(table: string, orderBy: string): void {
-  if (![...DIGEST_TABLES, ...extraDigestTables].some((t) => t.table === table)) extraDigestTables.push({ table, orderBy });
+export function registerDigestTable(table: string, orderBy: string, settle?: DigestSettle): void {
+  if (![...DIGEST_TABLES, ...extraDigestTables].some((t) => t.table === table)) extraDigestTables.push({ table, orderBy, settle });
 }
+/** Brings a table up to date before it is hashed (e.g. folds queued heartbeats), so the digest is the same whenever it is taken. */
+export type DigestSettle = (db: Services['db']) => Promise<unknown>;
 
 /** A scheduled job the testbed can run now, on the virtual clock; its result is the hook's `result`. */
 export type TestbedJob = (services: Services) => Promise<object>;
@@ -79,6 +81,7 @@ export const testbedRoutes =
     );
 
     app.get('/testbed/digest', { schema: { response: { 200: ref('StateDigest') } } }, async () => {
+      for (const t of extraDigestTables) await t.settle?.(db);
       const all = [...DIGEST_TABLES, ...extraDigestTables];
       const tables: Record<string, { rows: number; digest: string }> = {};
       const overall = createHash('sha256');

@@ -28,7 +28,12 @@ export const uploadRoutes =
   ({ db, clock, config, keys, tokens }: Services): FastifyPluginAsync =>
   async (app) => {
     app.addHook('onRequest', phoneAuth(tokens));
-    const store = new UploadStore(db, { maxInFlight: config.uploadStatementsInFlight, maxRecords: Math.max(512, config.maxRecordsPerUpload) });
+    const store = new UploadStore(db, {
+      maxInFlight: config.uploadStatementsInFlight,
+      maxRecords: Math.max(512, config.maxRecordsPerUpload),
+      foldHeartbeatsEvery: 20_000,
+      onFoldError: (err) => app.log.error({ err }, 'folding the OTA heartbeat queue failed; the rows stay queued for the next fold'),
+    });
     app.post<{ Body: { records: string[] } }>(
       '/v2/uploads',
       { schema: { body: ref('UploadRequest'), response: { 200: ref('UploadResponse') } } },
