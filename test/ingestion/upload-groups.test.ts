@@ -130,3 +130,31 @@ describeEachTarget('uploads: concurrent uploads share statements (group commit) 
     }
   });
 });
+
+describeEachTarget('phone requests: concurrent token lookups share queries and each request keeps its own answer', (serverUrl) => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi(serverUrl);
+  });
+  afterAll(async () => api?.close());
+
+  it('valid tokens of five accounts, a revoked one and an unknown one at the same instant: each valid request sees its own devices, the other two are 401', async () => {
+    const homes = await Promise.all(Array.from({ length: 5 }, (_, h) => home(api, 1, `lookup-${h}`)));
+    const revoked = await signUp(api.app, 'lookup-revoked');
+    const rv = await api.app.inject({
+      method: 'POST',
+      url: '/v2/oauth/revoke',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ token: revoked.token, client_id: 'fleetbed-phone' }).toString(),
+    });
+    expect(rv.statusCode, rv.body).toBe(200);
+    const tokens = [...homes.map((h) => h.account.token), revoked.token, `at_${'x'.repeat(43)}`];
+    const responses = await Promise.all(tokens.map((t) => api.app.inject({ method: 'GET', url: '/v2/devices', headers: { authorization: `Bearer ${t}` } })));
+    responses.slice(0, 5).forEach((r, h) => {
+      expect(r.statusCode, r.body).toBe(200);
+      expect(JSON.stringify(r.json())).toContain(String(homes[h]!.devices[0]!.deviceId));
+      for (const other of homes) if (other !== homes[h]) expect(JSON.stringify(r.json())).not.toContain(`"deviceId":${other.devices[0]!.deviceId}`);
+    });
+    expect(responses.slice(5).map((r) => r.statusCode)).toEqual([401, 401]);
+  });
+});

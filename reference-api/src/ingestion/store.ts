@@ -59,7 +59,6 @@ export interface StoreArgs {
 export class UploadStore {
   readonly #db: pg.Pool;
   readonly #group: Coalescer<StoreArgs, StoreResult>;
-
   readonly #fold: BackgroundFold | undefined;
 
   constructor(db: pg.Pool, opts: { maxInFlight: number; maxRecords: number; foldHeartbeatsEvery?: number; onFoldError?: (err: unknown) => void }) {
@@ -86,22 +85,22 @@ export class UploadStore {
   }
 
   async #storeGroup(uploads: StoreArgs[]): Promise<Settled<StoreResult>[]> {
-    try {
-      const results = await storeGroup(this.#db, uploads);
-      return results.map((value) => ({ ok: true, value }));
-    } catch (err) {
-      if (uploads.length === 1) {
-        if (isKeyTaken(err)) return [{ ok: true, value: { fresh: false } }];
-        return [{ ok: false, error: err }];
+    if (uploads.length > 1) {
+      try {
+        return (await storeGroup(this.#db, uploads)).map((value) => ({ ok: true, value }));
+      } catch {
+        // Fall through: store each upload on its own, so that the failure lands only where it belongs.
       }
-      return settleEach(uploads, async (u) => {
-        try {
-          return (await storeGroup(this.#db, [u]))[0]!;
-        } catch (e) {
-          if (isKeyTaken(e)) return { fresh: false };
-          throw e;
-        }
-      });
+    }
+    return settleEach(uploads, (u) => this.#storeAlone(u));
+  }
+
+  async #storeAlone(upload: StoreArgs): Promise<StoreResult> {
+    try {
+      return (await storeGroup(this.#db, [upload]))[0]!;
+    } catch (err) {
+      if (isKeyTaken(err)) return { fresh: false };
+      throw err;
     }
   }
 }
