@@ -56,7 +56,7 @@ export class AccessTokens {
           return { ok: true, value: row ? { accountId: row.account_id, kind: row.kind, now: row.now_ms } : null };
         });
       },
-      { maxInFlight: 2, maxItems: 256 },
+      { maxInFlight: 1, maxItems: 256 },
     );
   }
 
