@@ -25,7 +25,7 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,64}$/;
  *   half-done state to recover from.
  */
 export const uploadRoutes =
-  ({ db, clock, config, keys, tokens }: Services): FastifyPluginAsync =>
+  ({ db, config, keys, tokens }: Services): FastifyPluginAsync =>
   async (app) => {
     app.addHook('onRequest', phoneAuth(tokens));
     const store = new UploadStore(db, {
