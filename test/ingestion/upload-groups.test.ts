@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import pg from 'pg';
 import { startTestApi, type TestApi } from '../support/api.ts';
-import { bond, describeEachTarget, freshDeviceIds, newIdempotencyKey, provision, sessionRecord, signedRecord, signIn, signUp, uploadBatch, withDb, type TestAccount, type TestDevice } from '../support/world.ts';
+import { describeEachTarget, home, newIdempotencyKey, sessionRecord, signedRecord, signIn, signUp, uploadBatch, withDb, type TestAccount, type TestDevice } from '../support/world.ts';
 import { prepareRecords, uploadHash } from '../../reference-api/src/ingestion/prepare.ts';
 import { UploadStore, type StoreArgs } from '../../reference-api/src/ingestion/store.ts';
 
@@ -11,13 +11,6 @@ import { UploadStore, type StoreArgs } from '../../reference-api/src/ingestion/s
  * its own event and its own Idempotency-Key row. Rows written by one statement
  * share one transaction id (xmin): that is how these tests see the grouping.
  */
-async function home(api: TestApi, n: number, label: string): Promise<{ account: TestAccount; devices: TestDevice[] }> {
-  const account = await signUp(api.app, label);
-  const devices = await provision(api.app, freshDeviceIds(n));
-  for (const d of devices) await bond(api.app, account, d);
-  return { account, devices };
-}
-
 describeEachTarget('uploads: concurrent uploads share statements (group commit) and keep their own verdicts', (serverUrl) => {
   let api: TestApi;
   beforeAll(async () => {
@@ -26,7 +19,7 @@ describeEachTarget('uploads: concurrent uploads share statements (group commit) 
   afterAll(async () => api?.close());
 
   it('12 homes uploading at the same instant: fewer statements than uploads, and each upload stores its own records, rejects the other home\'s, counts its duplicates, and replays identically', async () => {
-    const homes = await Promise.all(Array.from({ length: 12 }, (_, h) => home(api, 2, `group-${h}`)));
+    const homes = await Promise.all(Array.from({ length: 12 }, (_, h) => home(api.app, 2, `group-${h}`)));
     // A record of each home already stored, so that the concurrent batch carries a duplicate.
     for (const { account, devices } of homes) {
       const r = await uploadBatch(api.app, account, [signedRecord(devices[0]!, sessionRecord(devices[0]!.deviceId, 1))]);
@@ -79,7 +72,7 @@ describeEachTarget('uploads: concurrent uploads share statements (group commit) 
   });
 
   it('two phones of one account uploading at the same instant never share a statement, and both are stored', async () => {
-    const { account, devices } = await home(api, 2, 'two-phones');
+    const { account, devices } = await home(api.app, 2, 'two-phones');
     const phoneB = await signIn(api.app, account);
     const keys = [newIdempotencyKey('phone-a'), newIdempotencyKey('phone-b')];
     const [a, b] = await Promise.all([
@@ -93,8 +86,8 @@ describeEachTarget('uploads: concurrent uploads share statements (group commit) 
   });
 
   it('a group whose statement fails (an Idempotency-Key taken by a concurrent transaction) is stored again upload by upload: only the upload that lost the race writes nothing', async () => {
-    const a = await home(api, 1, 'race-a');
-    const b = await home(api, 1, 'race-b');
+    const a = await home(api.app, 1, 'race-a');
+    const b = await home(api.app, 1, 'race-b');
     const pool = new pg.Pool({ connectionString: api.db.url, max: 4 });
     const store = new UploadStore(pool, { maxInFlight: 1, maxRecords: 512 });
     const blocker = new pg.Client({ connectionString: api.db.url });
@@ -139,7 +132,7 @@ describeEachTarget('phone requests: concurrent token lookups share queries and e
   afterAll(async () => api?.close());
 
   it('valid tokens of five accounts, a revoked one and an unknown one at the same instant: each valid request sees its own devices, the other two are 401', async () => {
-    const homes = await Promise.all(Array.from({ length: 5 }, (_, h) => home(api, 1, `lookup-${h}`)));
+    const homes = await Promise.all(Array.from({ length: 5 }, (_, h) => home(api.app, 1, `lookup-${h}`)));
     const revoked = await signUp(api.app, 'lookup-revoked');
     const rv = await api.app.inject({
       method: 'POST',

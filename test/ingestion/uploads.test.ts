@@ -5,6 +5,7 @@ import { foldHeartbeats } from '../../reference-api/src/ota/heartbeat.ts';
 import {
   advanceClock,
   bond,
+  home,
   clockSeconds,
   countRows,
   describeEachTarget,
@@ -27,14 +28,6 @@ type UploadBody = { results: Verdict[]; counts: { stored: number; duplicate: num
 
 const DAY_S = 86_400;
 const PROBLEM_JSON = /^application\/problem\+json/;
-
-/** A home: one account, `n` fresh devices bonded to it through the real button-press flow. */
-async function home(api: TestApi, n: number, label = 'home'): Promise<{ account: TestAccount; devices: TestDevice[] }> {
-  const account = await signUp(api.app, label);
-  const devices = await provision(api.app, freshDeviceIds(n));
-  for (const d of devices) await bond(api.app, account, d);
-  return { account, devices };
-}
 
 let headCounter = 0;
 /** A known (adult-clean) head id no other test uses, so consumables rows can be counted per test. */
@@ -81,7 +74,7 @@ describeEachTarget('uploads: per-record verdicts, exactly once, idempotency keys
 
   describe('a good batch', () => {
     it('from two bonded devices: every record stored, one session per record, one upload.stored event counting them, the consumables recorded', async () => {
-      const { account, devices } = await home(api, 2);
+      const { account, devices } = await home(api.app, 2);
       const [a, b] = devices as [TestDevice, TestDevice];
       const headA = freshKnownHead();
       const headB = unknownHeadIdExample(1000 + headCounter);
@@ -122,7 +115,7 @@ describeEachTarget('uploads: per-record verdicts, exactly once, idempotency keys
 
   describe('Idempotency-Key (ING-3)', () => {
     it('a retry with the same key and body gets the identical response, marked Idempotent-Replayed, and writes nothing', async () => {
-      const { account, devices } = await home(api, 1);
+      const { account, devices } = await home(api.app, 1);
       const d = devices[0]!;
       const records = [1, 2].map((seq) => signedRecord(d, sessionRecord(d.deviceId, seq)));
       const first = await uploadBatch(api.app, account, records, 'retry-key-0001');
@@ -140,7 +133,7 @@ describeEachTarget('uploads: per-record verdicts, exactly once, idempotency keys
     });
 
     it('the same key with a different body is 409 idempotency-key-reused, and nothing is written', async () => {
-      const { account, devices } = await home(api, 1);
+      const { account, devices } = await home(api.app, 1);
       const d = devices[0]!;
       expect((await uploadBatch(api.app, account, [signedRecord(d, sessionRecord(d.deviceId, 1))], 'reused-key-0001')).statusCode).toBe(200);
       const before = await countRows(api.db.url);
@@ -155,8 +148,8 @@ describeEachTarget('uploads: per-record verdicts, exactly once, idempotency keys
     });
 
     it('keys are per account: another account may use the same key for its own batch', async () => {
-      const one = await home(api, 1, 'one');
-      const two = await home(api, 1, 'two');
+      const one = await home(api.app, 1, 'one');
+      const two = await home(api.app, 1, 'two');
       const r1 = await uploadBatch(api.app, one.account, [signedRecord(one.devices[0]!, sessionRecord(one.devices[0]!.deviceId, 1))], 'shared-key-0001');
       const r2 = await uploadBatch(api.app, two.account, [signedRecord(two.devices[0]!, sessionRecord(two.devices[0]!.deviceId, 1))], 'shared-key-0001');
       expect([r1.statusCode, r2.statusCode]).toEqual([200, 200]);
@@ -165,7 +158,7 @@ describeEachTarget('uploads: per-record verdicts, exactly once, idempotency keys
     });
 
     it('a missing Idempotency-Key is 400 idempotency-key-required, and nothing is written', async () => {
-      const { account, devices } = await home(api, 1);
+      const { account, devices } = await home(api.app, 1);
       const d = devices[0]!;
       const before = await countRows(api.db.url);
       const res = await api.app.inject({ method: 'POST', url: '/v2/uploads', headers: { authorization: `Bearer ${account.token}` }, payload: { records: [signedRecord(d, sessionRecord(d.deviceId, 1))] } });
@@ -181,7 +174,7 @@ describeEachTarget('uploads: per-record verdicts, exactly once, idempotency keys
       ['a character outside A-Z a-z 0-9 - _', 'key with spaces'],
       ['a dot', 'retry.key.0001'],
     ])('a malformed Idempotency-Key (%s) is 400 naming Idempotency-Key, and nothing is written', async (_why, key) => {
-      const { account, devices } = await home(api, 1);
+      const { account, devices } = await home(api.app, 1);
       const d = devices[0]!;
       const before = await countRows(api.db.url);
       const res = await uploadBatch(api.app, account, [signedRecord(d, sessionRecord(d.deviceId, 1))], key);
@@ -194,7 +187,7 @@ describeEachTarget('uploads: per-record verdicts, exactly once, idempotency keys
 
   describe('exactly once (ING-1)', () => {
     it('the same record under a new key is a duplicate, not stored twice', async () => {
-      const { account, devices } = await home(api, 1);
+      const { account, devices } = await home(api.app, 1);
       const d = devices[0]!;
       const rec = signedRecord(d, sessionRecord(d.deviceId, 1));
       expect((await uploadBatch(api.app, account, [rec])).json().results[0].verdict).toBe('stored');
@@ -218,7 +211,7 @@ describeEachTarget('uploads: per-record verdicts, exactly once, idempotency keys
     });
 
     it('a batch holding the same record twice stores it once', async () => {
-      const { account, devices } = await home(api, 1);
+      const { account, devices } = await home(api.app, 1);
       const d = devices[0]!;
       const rec = signedRecord(d, sessionRecord(d.deviceId, 1));
       const res = await uploadBatch(api.app, account, [rec, rec]);
@@ -228,7 +221,7 @@ describeEachTarget('uploads: per-record verdicts, exactly once, idempotency keys
     });
 
     it('two phones in one home (two tokens of the same account) relaying the same device: one copy of each record', async () => {
-      const { account: phoneA, devices } = await home(api, 1);
+      const { account: phoneA, devices } = await home(api.app, 1);
       const phoneB = await signIn(api.app, phoneA);
       expect(phoneB.token).not.toBe(phoneA.token);
       const d = devices[0]!;
@@ -243,7 +236,7 @@ describeEachTarget('uploads: per-record verdicts, exactly once, idempotency keys
     });
 
     it('reordered records (seq 3, 1, 2, then a clock-reset seq 4 from earlier) are all stored and listed in device-time order (ING-4)', async () => {
-      const { account, devices } = await home(api, 2);
+      const { account, devices } = await home(api.app, 2);
       const [x, y] = devices as [TestDevice, TestDevice];
       // One batch out of order.
       const batch = await uploadBatch(api.app, account, [3, 1, 2].map((seq) => signedRecord(x, sessionRecord(x.deviceId, seq))));
@@ -262,7 +255,7 @@ describeEachTarget('uploads: per-record verdicts, exactly once, idempotency keys
     });
 
     it('CONCURRENT: the same record sent at the same instant by two phones under different keys is stored exactly once (20 rounds)', async () => {
-      const { account: phoneA, devices } = await home(api, 1);
+      const { account: phoneA, devices } = await home(api.app, 1);
       const phoneB = await signIn(api.app, phoneA);
       const d = devices[0]!;
       for (let round = 0; round < 20; round++) {
@@ -278,7 +271,7 @@ describeEachTarget('uploads: per-record verdicts, exactly once, idempotency keys
     });
 
     it('CONCURRENT: overlapping batches in opposite orders from two phones store each record once, no deadlock (10 rounds)', async () => {
-      const { account: phoneA, devices } = await home(api, 2);
+      const { account: phoneA, devices } = await home(api.app, 2);
       const phoneB = await signIn(api.app, phoneA);
       for (let round = 0; round < 10; round++) {
         const recs = devices.flatMap((d) => [1, 2, 3, 4].map((k) => signedRecord(d, sessionRecord(d.deviceId, 200 + round * 4 + k))));
@@ -296,7 +289,7 @@ describeEachTarget('uploads: per-record verdicts, exactly once, idempotency keys
     it('CONCURRENT: the same key and body twice at the same instant — the second waits for the first and gets its response replayed; never a double write (20 rounds)', async () => {
       // Documented in reference-api/src/routes/uploads.ts: the key row is written in the same statement as the records,
       // so a concurrent request with the key blocks on it, then replays the committed outcome (no "in flight" 409).
-      const { account, devices } = await home(api, 1);
+      const { account, devices } = await home(api.app, 1);
       const d = devices[0]!;
       let replayed = 0;
       for (let round = 0; round < 20; round++) {
@@ -319,7 +312,7 @@ describeEachTarget('uploads: per-record verdicts, exactly once, idempotency keys
     });
 
     it('CONCURRENT: two different, validly signed records with one (device, seq) at the same instant — one stored, the other seq-conflict (never a silent "duplicate"), and its retry agrees (20 rounds)', async () => {
-      const { account: phoneA, devices } = await home(api, 1);
+      const { account: phoneA, devices } = await home(api.app, 1);
       const phoneB = await signIn(api.app, phoneA);
       const d = devices[0]!;
       for (let round = 0; round < 20; round++) {
@@ -343,7 +336,7 @@ describeEachTarget('uploads: per-record verdicts, exactly once, idempotency keys
 
   describe('per-record verdicts (ING-5, AUTH-1, AUTH-2)', () => {
     it('a record with a tampered field but the original signature is rejected signature-invalid; the good record beside it is stored', async () => {
-      const { account, devices } = await home(api, 1);
+      const { account, devices } = await home(api.app, 1);
       const d = devices[0]!;
       const tampered = flipByte(signedRecord(d, sessionRecord(d.deviceId, 1, { durationS: 120 })), 19, 0x0f); // durationS 120 → 119
       const res = await uploadBatch(api.app, account, [tampered, signedRecord(d, sessionRecord(d.deviceId, 2))]);
@@ -356,7 +349,7 @@ describeEachTarget('uploads: per-record verdicts, exactly once, idempotency keys
     });
 
     it('seq-conflict: a different, validly signed record with a stored (device, seq) is rejected and the stored copy is kept', async () => {
-      const { account, devices } = await home(api, 1);
+      const { account, devices } = await home(api.app, 1);
       const d = devices[0]!;
       const original = signedRecord(d, sessionRecord(d.deviceId, 7, { durationS: 120 }));
       expect((await uploadBatch(api.app, account, [original])).json().counts.stored).toBe(1);
@@ -378,7 +371,7 @@ describeEachTarget('uploads: per-record verdicts, exactly once, idempotency keys
     });
 
     it('seq-conflict inside one batch: a second, different record with the same (device, seq) is not reported as a duplicate', async () => {
-      const { account, devices } = await home(api, 1);
+      const { account, devices } = await home(api.app, 1);
       const d = devices[0]!;
       const first = signedRecord(d, sessionRecord(d.deviceId, 1, { durationS: 120 }));
       const second = signedRecord(d, sessionRecord(d.deviceId, 1, { durationS: 60 }));
@@ -390,8 +383,8 @@ describeEachTarget('uploads: per-record verdicts, exactly once, idempotency keys
     });
 
     it("a copy of a record from another account's device, repeated inside the batch, is rejected every time (never 'duplicate')", async () => {
-      const mine = await home(api, 1, 'mine');
-      const theirs = await home(api, 1, 'theirs');
+      const mine = await home(api.app, 1, 'mine');
+      const theirs = await home(api.app, 1, 'theirs');
       const t = theirs.devices[0]!;
       const rec = signedRecord(t, sessionRecord(t.deviceId, 1));
       const before = await countRows(api.db.url);
@@ -402,7 +395,7 @@ describeEachTarget('uploads: per-record verdicts, exactly once, idempotency keys
     });
 
     it('an unknown head id is stored as an unresolved consumable (head_type NULL), listed with headType null; a known head gets its inferred type', async () => {
-      const { account, devices } = await home(api, 1);
+      const { account, devices } = await home(api.app, 1);
       const d = devices[0]!;
       const unknown = unknownHeadIdExample(42);
       const kids = 0x4000_0000_0000 + 4242;
@@ -424,7 +417,7 @@ describeEachTarget('uploads: per-record verdicts, exactly once, idempotency keys
     });
 
     it("the OTA heartbeat (ota_devices first/last session, device time capped at receipt) follows what each upload stored: created with the device's line and firmware, widened by reordered and clock-reset records, never by duplicates", async () => {
-      const { account, devices } = await home(api, 2);
+      const { account, devices } = await home(api.app, 2);
       const [a, b] = devices as [TestDevice, TestDevice];
       // Uploads queue the heartbeat; its readers fold the queue first (reference-api/src/ota/heartbeat.ts).
       const beat = async () =>

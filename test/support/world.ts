@@ -66,6 +66,14 @@ export async function bond(app: FastifyInstance, account: TestAccount, device: T
   if (res.statusCode !== 200) throw new Error(`bond failed: ${res.statusCode} ${res.body}`);
 }
 
+/** A home: one account and `n` fresh devices bonded to it through the real button-press flow. */
+export async function home(app: FastifyInstance, n: number, label = 'home'): Promise<{ account: TestAccount; devices: TestDevice[] }> {
+  const account = await signUp(app, label);
+  const devices = await provision(app, freshDeviceIds(n));
+  for (const d of devices) await bond(app, account, d);
+  return { account, devices };
+}
+
 export const T0 = 1767225600; // 2026-01-01T00:00:00Z, the virtual clock's start, in seconds
 
 export function sessionRecord(deviceId: number, seq: number, over: Partial<SessionRecord> = {}): SessionRecord {

@@ -109,9 +109,9 @@ export async function storeReports(db: pg.Pool, keys: KeyCache, accountId: strin
       );
       const valid = ownedCandidates.filter((p) => members.has(`${p.report.deviceId}:${p.report.rolloutId}`));
       if (valid.length === 0) return { owned, members, storedKeys: new Set<string>(), existing: new Map<string, Buffer>() };
-      // Create-or-lock the devices' OTA rows in one pass in device order, as the upload statement's
-      // heartbeat upsert does. (Inserting the missing rows first and locking the others afterwards
-      // held device 2's new row while waiting for device 1: a deadlock with a concurrent upload.)
+      // Create-or-lock the devices' OTA rows in one pass in device order, as the heartbeat fold
+      // (ota/heartbeat.ts) does. (Inserting the missing rows first and locking the others afterwards
+      // held device 2's new row while waiting for device 1: a deadlock with a concurrent writer.)
       const validIds = [...new Set(valid.map((p) => p.report.deviceId))].sort((a, b) => a - b);
       await c.query(
         `INSERT INTO ota_devices AS o (device_id, product_line, running_version)
