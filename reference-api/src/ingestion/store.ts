@@ -120,8 +120,12 @@ async function storeGroup(db: pg.Pool, uploads: StoreArgs[]): Promise<StoreResul
          JOIN jsonb_array_elements($5::jsonb) WITH ORDINALITY AS j(judged, req) USING (req)
      ),
      taken AS (
-       -- Keys committed before this statement: those uploads write nothing.
-       SELECT r.req FROM req r JOIN idempotency_keys k USING (account_id, key)
+       -- Keys committed before this statement: those uploads write nothing. One primary-key probe
+       -- per upload (LIMIT 1 keeps the subquery lateral): with stale statistics the planner chose
+       -- a hash join over a sequential scan of the whole table, on every statement.
+       SELECT r.req FROM req r CROSS JOIN LATERAL (
+         SELECT 1 FROM idempotency_keys k WHERE k.account_id = r.account_id AND k.key = r.key LIMIT 1
+       ) k
      ),
      input AS (
        SELECT * FROM unnest($6::int[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], $11::int[], $12::smallint[], $13::smallint[],
