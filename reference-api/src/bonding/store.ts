@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Clock } from '../clock.ts';
-import { Coalescer, settleEach, type Settled } from '../db/coalesce.ts';
+import { groupedStatement, type Coalescer } from '../db/coalesce.ts';
 import { byteaArray, numberArray, textArray } from '../db/array-literal.ts';
 
 /** A challenge to issue: a fresh random value for a device, to one account. */
@@ -64,20 +64,8 @@ export class BondStore {
   constructor(db: pg.Pool, clock: Clock, opts: { challengeTtlMs: number; maxInFlight: number }) {
     const nowSql = clock.virtual ? '(SELECT now_ms::double precision FROM testbed_clock)' : '$5::double precision';
     const clockValue = async (): Promise<unknown[]> => (clock.virtual ? [] : [await clock.now()]);
-    const grouped = <I, O>(one: (items: I[]) => Promise<O[]>, compatible?: (batch: readonly I[], item: I) => boolean) =>
-      new Coalescer<I, O>(
-        async (items) => {
-          if (items.length > 1) {
-            try {
-              return (await one(items)).map((value) => ({ ok: true, value }) as Settled<O>);
-            } catch {
-              // Fall through: each item on its own, so that a failure lands only where it belongs.
-            }
-          }
-          return settleEach(items, async (item) => (await one([item]))[0]!);
-        },
-        { maxInFlight: opts.maxInFlight, maxItems: 128, ...(compatible ? { compatible } : {}) },
-      );
+    const grouped = <I, O>(statement: (items: I[]) => Promise<O[]>, compatible?: (batch: readonly I[], item: I) => boolean) =>
+      groupedStatement(statement, { maxInFlight: opts.maxInFlight, maxItems: 128, ...(compatible ? { compatible } : {}) });
 
     const ISSUE = {
       name: `fleetbed-bond-challenges-${clock.virtual ? 'virtual' : 'system'}`,

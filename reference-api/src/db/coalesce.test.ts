@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Coalescer, settleEach, type Settled } from './coalesce.ts';
+import { Coalescer, groupedStatement, settleEach, type Settled } from './coalesce.ts';
 
 /** A run function that records its batches and answers when released. */
 function controlled<I, O>(answer: (i: I) => Settled<O>) {
@@ -103,5 +103,43 @@ describe('Coalescer (group commit)', () => {
 
   it('rejects nonsense options', () => {
     expect(() => new Coalescer(async () => [], { maxInFlight: 0, maxItems: 1 })).toThrow(/at least 1/);
+  });
+});
+
+describe('groupedStatement (a batch statement with a per-item fallback)', () => {
+  it('answers a batch with one statement; a failed batch is sent again item by item and only the bad item fails', async () => {
+    const statements: number[][] = [];
+    const g = groupedStatement(
+      async (items: number[]) => {
+        statements.push(items);
+        if (items.includes(13)) throw new Error('unlucky 13');
+        return items.map((i) => i * 2);
+      },
+      { maxInFlight: 1, maxItems: 100 },
+    );
+    expect(await Promise.all([1, 2, 3].map((i) => g.submit(i)))).toEqual([2, 4, 6]);
+    expect(statements).toEqual([[1, 2, 3]]);
+
+    statements.length = 0;
+    const settled = await Promise.allSettled([4, 13, 5].map((i) => g.submit(i)));
+    expect(settled).toEqual([
+      { status: 'fulfilled', value: 8 },
+      { status: 'rejected', reason: new Error('unlucky 13') },
+      { status: 'fulfilled', value: 10 },
+    ]);
+    expect(statements).toEqual([[4, 13, 5], [4], [13], [5]]);
+  });
+
+  it('a lone item that fails is not sent twice', async () => {
+    let calls = 0;
+    const g = groupedStatement(
+      async (_items: number[]): Promise<number[]> => {
+        calls++;
+        throw new Error('down');
+      },
+      { maxInFlight: 1, maxItems: 100 },
+    );
+    await expect(g.submit(1)).rejects.toThrow('down');
+    expect(calls).toBe(1);
   });
 });

@@ -123,3 +123,22 @@ export async function settleEach<I, O>(items: I[], fn: (item: I) => Promise<O>):
     ),
   );
 }
+
+/**
+ * A Coalescer over one batch statement: `statement(items)` answers every item
+ * of a batch, in order. A batch whose statement fails is sent again item by
+ * item, so that one item's failure (a taken email, a constraint) lands on its
+ * own caller only.
+ */
+export function groupedStatement<I, O>(statement: (items: I[]) => Promise<O[]>, opts: CoalescerOptions<I>): Coalescer<I, O> {
+  return new Coalescer<I, O>(async (items) => {
+    if (items.length > 1) {
+      try {
+        return (await statement(items)).map((value): Settled<O> => ({ ok: true, value }));
+      } catch {
+        // Fall through: each item on its own.
+      }
+    }
+    return settleEach(items, async (item) => (await statement([item]))[0]!);
+  }, opts);
+}

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type pg from 'pg';
 import { ref, type Services } from '../app.ts';
-import { clockInSql } from '../clock.ts';
 import { OAuthApiError } from '../errors.ts';
 import { verifyPassword } from '../auth/passwords.ts';
 import { hashToken, newToken } from '../auth/tokens.ts';
 import { inTransaction } from '../db/pool.ts';
+import { TokenGrantStore } from '../auth/store.ts';
 
 interface TokenBody {
   grant_type?: string;
@@ -27,21 +27,15 @@ const ts = 'to_timestamp($1::double precision / 1000)';
 export const oauthRoutes =
   ({ db, clock, config }: Services): FastifyPluginAsync =>
   async (app) => {
-    // The clock inside each statement (test mode: the testbed_clock row): see clockInSql.
-    const { nowMs, variant, withClock } = clockInSql(clock);
     const accessTtlMs = config.accessTokenTtlSeconds * 1000;
     const refreshTtlMs = config.refreshTokenTtlSeconds * 1000;
 
-    // The password grant's reads in one round trip: does the client exist, the account and its
-    // password hash (NULL when no account has that email), and the clock.
-    const SIGN_IN = {
-      name: `fleetbed-oauth-sign-in-${variant}`,
-      text: `SELECT EXISTS (SELECT 1 FROM oauth_clients WHERE client_id = $1) AS client_ok,
-                    a.account_id, a.password_hash, ${nowMs(3)} AS now_ms
-               FROM (SELECT 1) one LEFT JOIN identity_accounts a ON lower(a.email) = lower($2)`,
-    };
+    // The common statements (the password grant's read, a new token pair, a rotation) are shared
+    // by concurrent requests (see TokenGrantStore); the slow path below runs on its own.
+    const grants = new TokenGrantStore(db, clock, { accessMs: accessTtlMs, refreshMs: refreshTtlMs });
 
-    // A new access + refresh token pair of one family, in one statement (atomic on its own).
+    // A new access + refresh token pair of one family, in one statement (atomic on its own): the
+    // slow path's issue, inside its transaction.
     const ISSUE = {
       name: 'fleetbed-oauth-issue',
       text: `WITH access AS (
@@ -50,27 +44,6 @@ export const oauthRoutes =
              )
              INSERT INTO refresh_tokens (token_hash, account_id, client_id, family_id, expires_at)
              VALUES ($3, $4, $5, $6, to_timestamp(($1::double precision + $8) / 1000))`,
-    };
-
-    // The refresh grant's common case in one round trip: rotate the presented refresh token only
-    // if it belongs to this client and is neither rotated, revoked nor expired, and issue the next
-    // pair of its family. The UPDATE takes the token's row lock, so of two concurrent refreshes
-    // one rotates and the other (re-checking the row after the first commits) matches nothing.
-    // No row: the slow path below judges why (unknown client, unknown/expired/revoked token, or
-    // the reuse of a rotated token, which revokes the family).
-    const ROTATE = {
-      name: `fleetbed-oauth-rotate-${variant}`,
-      text: `WITH rt AS (
-               UPDATE refresh_tokens SET rotated_at = to_timestamp(${nowMs(7)} / 1000)
-                WHERE token_hash = $1 AND client_id = $2
-                  AND rotated_at IS NULL AND revoked_at IS NULL AND expires_at > to_timestamp(${nowMs(7)} / 1000)
-               RETURNING account_id, client_id, family_id, ${nowMs(7)} AS now_ms
-             ), access AS (
-               INSERT INTO access_tokens (token_hash, account_id, client_id, family_id, expires_at)
-               SELECT $3, account_id, client_id, family_id, to_timestamp((now_ms + $5) / 1000) FROM rt
-             )
-             INSERT INTO refresh_tokens (token_hash, account_id, client_id, family_id, expires_at)
-             SELECT $4, account_id, client_id, family_id, to_timestamp((now_ms + $6) / 1000) FROM rt`,
     };
 
     async function checkClient(c: pg.ClientBase | pg.Pool, clientId: string | undefined): Promise<string> {
@@ -101,17 +74,16 @@ export const oauthRoutes =
         if (body.grant_type === 'password') {
           if (!body.username || !body.password) throw new OAuthApiError('invalid_request', 'username and password are required for grant_type=password');
           if (!body.client_id) throw new OAuthApiError('invalid_request', 'client_id is required');
-          const { rows } = await db.query<{ client_ok: boolean; account_id: string | null; password_hash: string | null; now_ms: number | null }>({
-            ...SIGN_IN,
-            values: await withClock([body.client_id, body.username]),
-          });
-          const row = rows[0]!;
-          if (!row.client_ok) throw new OAuthApiError('invalid_client', `unknown client_id ${JSON.stringify(body.client_id)}`);
-          if (row.now_ms === null) throw new Error('testbed_clock has no row: were the migrations applied?');
-          if (!row.account_id || !row.password_hash || !(await verifyPassword(body.password, row.password_hash))) {
+          const row = await grants.signInRead(body.client_id, body.username);
+          if (!row.clientOk) throw new OAuthApiError('invalid_client', `unknown client_id ${JSON.stringify(body.client_id)}`);
+          if (row.nowMs === null) throw new Error('testbed_clock has no row: were the migrations applied?');
+          if (!row.accountId || !row.passwordHash || !(await verifyPassword(body.password, row.passwordHash))) {
             throw new OAuthApiError('invalid_grant', 'the username or password is wrong');
           }
-          return issue(db, row.account_id, body.client_id, randomUUID(), row.now_ms);
+          const access = newToken('at');
+          const refresh = newToken('rt');
+          await grants.issuePair({ now: row.nowMs, accessHash: hashToken(access), refreshHash: hashToken(refresh), accountId: row.accountId, clientId: body.client_id, familyId: randomUUID() });
+          return tokenResponse(access, refresh);
         }
         if (body.grant_type === 'refresh_token') {
           if (!body.refresh_token) throw new OAuthApiError('invalid_request', 'refresh_token is required for grant_type=refresh_token');
@@ -119,11 +91,7 @@ export const oauthRoutes =
           if (body.client_id) {
             const access = newToken('at');
             const refresh = newToken('rt');
-            const { rowCount } = await db.query({
-              ...ROTATE,
-              values: await withClock([presented, body.client_id, hashToken(access), hashToken(refresh), accessTtlMs, refreshTtlMs]),
-            });
-            if (rowCount) return tokenResponse(access, refresh);
+            if (await grants.rotate({ presented, clientId: body.client_id, accessHash: hashToken(access), refreshHash: hashToken(refresh) })) return tokenResponse(access, refresh);
           }
           const now = await clock.now();
           return inTransaction(db, async (c) => {
