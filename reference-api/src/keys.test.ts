@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { KeyCache } from './keys.ts';
 
 describe('KeyCache', () => {
@@ -13,5 +13,25 @@ describe('KeyCache', () => {
     expect(cache.peek(2)).toBeDefined();
     expect(cache.peek(3)).toBeDefined();
     expect(cache.peek(4)).toBeDefined();
+  });
+});
+
+describe('KeyCache.keysOf', () => {
+  it("keeps every key of one call even when loading the missing ones evicts the call's own cached keys", async () => {
+    const raw = (i: number) =>
+      Buffer.from(createPublicKey(createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: Buffer.alloc(32, i).toString('base64url'), x: Buffer.alloc(32).toString('base64url') }, format: 'jwk' })).export({ format: 'jwk' }).x!, 'base64url');
+    const cache = new KeyCache(2);
+    cache.get(1, raw(1)); // the oldest entry
+    cache.get(2, raw(2));
+    const loads: number[][] = [];
+    const keys = await cache.keysOf([1, 3, 3, 4, 99], async (missing) => {
+      loads.push(missing);
+      return missing.filter((id) => id !== 99).map((id) => ({ device_id: id, public_key: raw(id) }));
+    });
+    expect(loads).toEqual([[3, 4, 99]]);
+    expect(cache.peek(1)).toBeUndefined(); // evicted by loading 3 and 4 …
+    expect([...keys.keys()].sort()).toEqual([1, 3, 4]); // … and still this call's
+    for (const id of [1, 3, 4]) expect(keys.get(id)!.export({ format: 'jwk' }).x).toBe(raw(id).toString('base64url'));
+    expect(keys.has(99)).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import type { ApiConfig } from '../config.ts';
-import type { KeyCache } from '../keys.ts';
+import type { KeyObject } from 'node:crypto';
 import { verifyEd25519 } from '../keys.ts';
 import { sessionRecordSigningBytes, type PreparedRecord } from './prepare.ts';
 import { recordKey, type StoreOutcome } from './store.ts';
@@ -11,14 +11,14 @@ import { rejected, summarize, type RecordVerdict, type UploadResponse } from './
  * the late window and future skew on the platform clock, and repeats inside
  * the batch. The rest are candidates for storing.
  */
-export function judge(prepared: PreparedRecord[], nowMs: number, keys: KeyCache, config: ApiConfig) {
+export function judge(prepared: PreparedRecord[], nowMs: number, keys: ReadonlyMap<number, KeyObject>, config: ApiConfig) {
   const nowS = nowMs / 1000;
   const judged: Record<string, RecordVerdict> = {};
   const candidates: PreparedRecord[] = [];
   const seen = new Set<string>();
   for (const p of prepared) {
     const { deviceId, seq, startedAt } = p.record;
-    const publicKey = keys.peek(deviceId);
+    const publicKey = keys.get(deviceId);
     let v: RecordVerdict | undefined;
     if (!publicKey) v = rejected(deviceId, seq, 'device-not-bonded');
     else if (!verifyEd25519(publicKey, sessionRecordSigningBytes(p.recordBytes), p.signature)) v = rejected(deviceId, seq, 'signature-invalid');

@@ -70,16 +70,15 @@ export function prepareReports(reports: readonly string[]): Prepared[] {
  * device's firmware version shown to its owner follows its running version.
  */
 export async function storeReports(db: pg.Pool, keys: KeyCache, accountId: string, prepared: Prepared[], nowMs: number) {
-  const missing = [...new Set(prepared.filter((p) => !keys.peek(p.report.deviceId)).map((p) => p.report.deviceId))];
-  if (missing.length > 0) {
-    const { rows } = await db.query<{ device_id: number; public_key: Buffer }>('SELECT device_id, public_key FROM devices WHERE device_id = ANY($1::bigint[])', [missing]);
-    for (const r of rows) keys.get(r.device_id, r.public_key);
-  }
+  // The reports' device keys, in a map of their own (see KeyCache.keysOf).
+  const deviceKeys = await keys.keysOf(prepared.map((p) => p.report.deviceId), async (missing) =>
+    (await db.query<{ device_id: number; public_key: Buffer }>('SELECT device_id, public_key FROM devices WHERE device_id = ANY($1::bigint[])', [missing])).rows,
+  );
   const verdicts: Array<ReportVerdict | undefined> = new Array(prepared.length);
   const firstOf = new Map<string, Prepared>();
   const candidates: Prepared[] = [];
   for (const p of prepared) {
-    const key = keys.peek(p.report.deviceId);
+    const key = deviceKeys.get(p.report.deviceId);
     if (!key) verdicts[p.index] = rejected(p.report, 'device-not-bonded');
     else if (!verifyEd25519(key, otaReportSigningBytes(p.reportBytes), p.signature)) verdicts[p.index] = rejected(p.report, 'signature-invalid');
     else {

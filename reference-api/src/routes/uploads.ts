@@ -53,12 +53,11 @@ export const uploadRoutes =
         const prepared = prepareRecords(records);
         const requestHash = uploadHash(records);
 
-        const missing = [...new Set(prepared.filter((p) => !keys.peek(p.record.deviceId)).map((p) => p.record.deviceId))];
-        if (missing.length > 0) {
-          const { rows } = await db.query<{ device_id: number; public_key: Buffer }>('SELECT device_id, public_key FROM devices WHERE device_id = ANY($1::bigint[])', [missing]);
-          for (const r of rows) keys.get(r.device_id, r.public_key);
-        }
-        const { judged, candidates } = judge(prepared, me.now, keys, config);
+        // This upload's device keys, in a map of its own (see KeyCache.keysOf).
+        const deviceKeys = await keys.keysOf(prepared.map((p) => p.record.deviceId), async (missing) =>
+          (await db.query<{ device_id: number; public_key: Buffer }>('SELECT device_id, public_key FROM devices WHERE device_id = ANY($1::bigint[])', [missing])).rows,
+        );
+        const { judged, candidates } = judge(prepared, me.now, deviceKeys, config);
 
         for (let attempt = 0; ; attempt++) {
           const result = await store.store({ accountId: me.accountId, key, requestHash, now: me.now, candidates, judged });
