@@ -27,18 +27,3 @@ export function virtualClock(pool: pg.Pool): Clock {
     },
   };
 }
-
-/**
- * The clock read inside the statement that needs it (one snapshot, no extra round
- * trip). In test mode `nowMs(n)` is a subquery of the testbed_clock row and the
- * statement takes no clock parameter; otherwise it is parameter `$n`, which
- * `withClock` appends (the system clock's value) as the last one. Statements
- * differ by mode, so their names carry `variant`.
- */
-export function clockInSql(clock: Clock) {
-  return {
-    variant: clock.virtual ? 'virtual' : 'system',
-    nowMs: (n: number) => (clock.virtual ? '(SELECT now_ms::double precision FROM testbed_clock)' : `$${n}::double precision`),
-    withClock: async (values: unknown[]): Promise<unknown[]> => (clock.virtual ? values : [...values, await clock.now()]),
-  };
-}

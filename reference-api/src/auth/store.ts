@@ -15,6 +15,8 @@ import { byteaArray, numberArray, textArray } from '../db/array-literal.ts';
  */
 const GROUP = { maxInFlight: 1, maxItems: 128 };
 
+// The clock read inside the statement (one snapshot, no extra round trip): in test mode the
+// testbed_clock row; otherwise the system clock's value as the last parameter, $n.
 const clockSql = (clock: Clock, n: number) => (clock.virtual ? '(SELECT now_ms::double precision FROM testbed_clock)' : `$${n}::double precision`);
 const clockValue = async (clock: Clock): Promise<unknown[]> => (clock.virtual ? [] : [await clock.now()]);
 
