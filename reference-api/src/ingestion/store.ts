@@ -3,7 +3,7 @@ import { inferHeadType } from '../../../contract/head-id.ts';
 import { unpackFirmwareVersion } from '../../../contract/firmware-version.ts';
 import type { PreparedRecord } from './prepare.ts';
 import type { RecordVerdict } from './verdicts.ts';
-import { Coalescer, settleEach, type Settled } from '../db/coalesce.ts';
+import { groupedStatement, type Coalescer } from '../db/coalesce.ts';
 import { byteaArray, numberArray, textArray } from '../db/array-literal.ts';
 import { BackgroundFold } from '../ota/heartbeat.ts';
 
@@ -64,7 +64,9 @@ export class UploadStore {
   constructor(db: pg.Pool, opts: { maxInFlight: number; maxRecords: number; foldHeartbeatsEvery?: number; onFoldError?: (err: unknown) => void }) {
     this.#db = db;
     if (opts.foldHeartbeatsEvery) this.#fold = new BackgroundFold(db, opts.foldHeartbeatsEvery, opts.onFoldError ?? (() => {}));
-    this.#group = new Coalescer((uploads: StoreArgs[]) => this.#storeGroup(uploads), {
+    // A lone upload (also each upload of a failed group, retried alone) answers a key taken by a
+    // concurrent request as { fresh: false }; see groupedStatement for the fallback.
+    this.#group = groupedStatement((uploads: StoreArgs[]) => (uploads.length === 1 ? this.#storeAlone(uploads[0]!).then((r) => [r]) : storeGroup(db, uploads)), {
       maxInFlight: opts.maxInFlight,
       maxItems: 256,
       weight: (u) => u.candidates.length,
@@ -82,17 +84,6 @@ export class UploadStore {
     const result = await this.#group.submit(args);
     if (result.fresh && this.#fold) this.#fold.noteQueued(result.outcome.stored.length);
     return result;
-  }
-
-  async #storeGroup(uploads: StoreArgs[]): Promise<Settled<StoreResult>[]> {
-    if (uploads.length > 1) {
-      try {
-        return (await storeGroup(this.#db, uploads)).map((value) => ({ ok: true, value }));
-      } catch {
-        // Fall through: store each upload on its own, so that the failure lands only where it belongs.
-      }
-    }
-    return settleEach(uploads, (u) => this.#storeAlone(u));
   }
 
   async #storeAlone(upload: StoreArgs): Promise<StoreResult> {
