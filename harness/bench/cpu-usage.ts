@@ -9,8 +9,25 @@ import { readdirSync, readFileSync } from 'node:fs';
  * time went.
  */
 export function cpuSecondsByGroup(roots: Record<string, Array<number | undefined>>): Record<string, number> {
-  const ticks = 100; // USER_HZ on Linux
-  const procs = new Map<number, { ppid: number; cpu: number }>();
+  return sumByGroup(roots, (pid) => {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[11] utime, [12] stime, [13] cutime, [14] cstime (0-based after the comm field); USER_HZ = 100
+    return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
+  });
+}
+
+/**
+ * Peak resident memory (VmHWM) of each live process of a group, summed, in MB:
+ * what the API workers or the PostgreSQL backends held at their largest.
+ */
+export function peakRssMBByGroup(roots: Record<string, Array<number | undefined>>): Record<string, number> {
+  const kb = sumByGroup(roots, (pid) => Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0));
+  return Object.fromEntries(Object.entries(kb).map(([k, v]) => [k, Math.round(v / 1024)]));
+}
+
+function sumByGroup(roots: Record<string, Array<number | undefined>>, measure: (pid: number) => number): Record<string, number> {
+  const procs = new Map<number, { ppid: number; value: number }>();
   let entries: string[];
   try {
     entries = readdirSync('/proc');
@@ -21,9 +38,8 @@ export function cpuSecondsByGroup(roots: Record<string, Array<number | undefined
     if (!/^\d+$/.test(e)) continue;
     try {
       const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // fields[1] = ppid, [11] utime, [12] stime, [13] cutime, [14] cstime (0-based after the comm field)
-      procs.set(Number(e), { ppid: Number(fields[1]), cpu: (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / ticks });
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      procs.set(Number(e), { ppid, value: measure(Number(e)) });
     } catch {
       // the process exited while we looked
     }
@@ -38,9 +54,9 @@ export function cpuSecondsByGroup(roots: Record<string, Array<number | undefined
     return undefined;
   };
   const out: Record<string, number> = Object.fromEntries(Object.keys(roots).map((k) => [k, 0]));
-  for (const [pid, { cpu }] of procs) {
+  for (const [pid, { value }] of procs) {
     const g = groupOf(pid);
-    if (g) out[g]! += cpu;
+    if (g) out[g]! += value;
   }
   return out;
 }

@@ -1,15 +1,18 @@
 import { parseArgs } from 'node:util';
 import { EmbeddedEnvironment } from '../env/index.ts';
 import { runFleet } from '../fleet/index.ts';
-import { cpuSecondsByGroup } from './cpu-usage.ts';
+import { cpuSecondsByGroup, peakRssMBByGroup } from './cpu-usage.ts';
+import { PG_STATS_SETTINGS, pgStatsReport, pgStatsReset } from './pg-stats.ts';
 
 /**
- * npm run bench:fleet -- --devices N [--seed S] [--days D] [--workers W] [--api-workers A] [--no-drain]
+ * npm run bench:fleet -- --devices N [--seed S] [--days D] [--workers W] [--api-workers A] [--no-drain] [--pg-stats]
  *
  * Starts the embedded environment (PostgreSQL + the reference API with A worker
  * processes), provisions and bonds N devices, simulates D days, uploads
  * everything, reconciles the ledger with what the platform stored, and prints
  * one JSON object as its last line. Exit code 1 when the books do not balance.
+ * --pg-stats loads pg_stat_statements and prints, before the JSON, the
+ * statements that took the database's time and the largest tables.
  */
 const { values } = parseArgs({
   options: {
@@ -22,6 +25,8 @@ const { values } = parseArgs({
     chunk: { type: 'string', default: '25000' },
     'no-drain': { type: 'boolean', default: false },
     quiet: { type: 'boolean', default: false },
+    'pg-stats': { type: 'boolean', default: false },
+    'key-cache': { type: 'string' },
   },
 });
 
@@ -37,13 +42,18 @@ const int = (name: string, v: string | undefined): number => {
 const devices = int('devices', values.devices);
 const seed = int('seed', values.seed);
 const days = int('days', values.days);
+// The API keeps every device's imported key by default (~0.5 KB each per API process): a smaller
+// cache measures the key reads and imports a platform with a bounded cache pays.
+const keyCache = values['key-cache'] === undefined ? Math.max(200_000, devices) : int('key-cache', values['key-cache']);
 const started = performance.now();
 const env = await new EmbeddedEnvironment({
   workers: int('api-workers', values['api-workers']),
   startupTimeoutMs: 120_000,
   // Cheap password hashing: a million-device fleet signs up half a million accounts.
-  apiEnv: { FLEETBED_PASSWORD_HASH_COST: '16', FLEETBED_DB_POOL_SIZE: String(int('db-pool', values['db-pool'])), FLEETBED_LOG_LEVEL: 'error' },
+  apiEnv: { FLEETBED_PASSWORD_HASH_COST: '16', FLEETBED_DB_POOL_SIZE: String(int('db-pool', values['db-pool'])), FLEETBED_LOG_LEVEL: 'error', FLEETBED_KEY_CACHE_SIZE: String(keyCache) },
+  ...(values['pg-stats'] ? { postgresSettings: PG_STATS_SETTINGS } : {}),
 }).start();
+if (values['pg-stats']) await pgStatsReset(env.databaseUrl);
 const envSeconds = (performance.now() - started) / 1000;
 let exitCode = 1;
 try {
@@ -90,11 +100,14 @@ try {
     heapBytesPerDevice: r.heapBytesPerDevice,
     appBytesPerDevice: r.appBytesPerDevice,
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    // The API's processes, each at its peak, summed (PostgreSQL's backends share their buffers: not summed).
+    apiPeakRssMB: peakRssMBByGroup({ api: [env.pids.api] }).api,
     phases: { environment: round(envSeconds), ...r.phases },
     phaseCpuSeconds: r.phaseCpu,
     ledgerDigest: r.ledgerDigest,
   };
   exitCode = r.ok ? 0 : 1;
+  if (values['pg-stats']) for (const line of await pgStatsReport(env.databaseUrl)) process.stderr.write(`[pg-stats] ${line}\n`);
   await env.stop();
   process.stdout.write(`${JSON.stringify(summary)}\n`);
 } finally {

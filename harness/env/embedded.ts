@@ -105,6 +105,7 @@ export class StartedEmbeddedEnvironment implements StartedEnvironment {
       startupTimeoutMs: options.startupTimeoutMs,
       stopTimeoutMs: options.stopTimeoutMs,
       onPidChange: watch,
+      settings: options.postgresSettings,
       ...(options.verbose ? { onLog: (line: string) => options.log(`postgres: ${line}`) } : {}),
     });
     this.databaseUrl = this.database.url(ENV_DEFAULTS.databaseName);

@@ -34,6 +34,7 @@ export interface ResolvedOptions {
   apiEntry: string;
   workers?: number;
   apiEnv: Record<string, string>;
+  postgresSettings: Record<string, string>;
   apiImage?: string;
   verbose: boolean;
   log: (line: string) => void;
@@ -47,6 +48,7 @@ export function resolveOptions(options: EnvironmentOptions, startupTimeoutMs: nu
     stopTimeoutMs: positiveMs('stopTimeoutMs', options.stopTimeoutMs ?? ENV_DEFAULTS.stopTimeoutMs),
     apiEntry: options.apiEntry ?? ENV_DEFAULTS.apiEntry,
     apiEnv: { ...options.apiEnv },
+    postgresSettings: checkPostgresSettings(options.postgresSettings ?? {}),
     verbose: options.verbose ?? ENV_DEFAULTS.verbose,
     log: options.log ?? ((line) => process.stderr.write(`[fleetbed env] ${line}\n`)),
   };
@@ -127,4 +129,13 @@ function positiveMs(field: string, value: number): number {
 
 function badConfig(message: string): EnvironmentError {
   return new EnvironmentError('FLEETBED_ENV_BAD_CONFIG', `${message} Nothing was started.`);
+}
+
+/** PostgreSQL setting names are identifiers; values go to one `-c name=value` argument each. */
+function checkPostgresSettings(settings: Record<string, string>): Record<string, string> {
+  for (const [name, value] of Object.entries(settings)) {
+    if (!/^[a-z_][a-z0-9_.]*$/.test(name)) throw badConfig(`postgresSettings: ${JSON.stringify(name)} is not a PostgreSQL setting name (lower-case letters, digits, _ and .).`);
+    if (typeof value !== 'string' || value.length === 0 || /[\0\n]/.test(value)) throw badConfig(`postgresSettings.${name} must be a non-empty one-line string, got ${JSON.stringify(value)}.`);
+  }
+  return { ...settings };
 }

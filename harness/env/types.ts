@@ -52,6 +52,11 @@ export interface EnvironmentOptions {
   workers?: number;
   /** embedded, url: extra environment variables for the started API. */
   apiEnv?: Record<string, string>;
+  /**
+   * embedded: extra PostgreSQL settings (`-c name=value`), after the defaults, e.g.
+   * `{ shared_preload_libraries: 'pg_stat_statements' }` to see where the database's time goes.
+   */
+  postgresSettings?: Record<string, string>;
   /** containers: run this image as the API instead of building reference-api/Dockerfile. */
   apiImage?: string;
   /** Print progress and PostgreSQL logs through `log`. Default false. */

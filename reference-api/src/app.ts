@@ -69,7 +69,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.decorateRequest('principal', null);
 
   const clock = config.testMode ? virtualClock(db) : systemClock();
-  const services: Services = { config, db, clock, keys: new KeyCache(), tokens: new AccessTokens(db, clock) };
+  const services: Services = { config, db, clock, keys: new KeyCache(config.keyCacheSize), tokens: new AccessTokens(db, clock) };
 
   // Form bodies (RFC 6749 token requests) are parsed with URLSearchParams.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {

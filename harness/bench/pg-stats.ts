@@ -1,0 +1,47 @@
+import pg from 'pg';
+
+/** PostgreSQL settings that make the database record where its time goes (see {@link pgStatsReport}). */
+export const PG_STATS_SETTINGS = Object.freeze({ shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' });
+
+/** Start counting from here (creates the extension; call before the run). */
+export async function pgStatsReset(databaseUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    await client.query('SELECT pg_stat_statements_reset()');
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The statements that took most of the database's time since {@link pgStatsReset},
+ * and the biggest relations: lines a capacity planner can read.
+ */
+export async function pgStatsReport(databaseUrl: string, top = 12): Promise<string[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const statements = await client.query<{ ms: number; calls: string; rows: string; query: string }>(
+      `SELECT total_exec_time AS ms, calls, rows, regexp_replace(query, '\\s+', ' ', 'g') AS query
+         FROM pg_stat_statements WHERE query NOT ILIKE '%pg_stat_statements%' ORDER BY total_exec_time DESC LIMIT $1`,
+      [top],
+    );
+    const all = await client.query<{ ms: number }>(`SELECT coalesce(sum(total_exec_time), 0) AS ms FROM pg_stat_statements`);
+    const sizes = await client.query<{ name: string; bytes: string }>(
+      `SELECT c.relname AS name, pg_total_relation_size(c.oid) AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY 2 DESC LIMIT 8`,
+    );
+    const total = Number(all.rows[0]?.ms ?? 0);
+    const lines = [`statement time: ${(total / 1000).toFixed(1)} s in all`];
+    for (const s of statements.rows) {
+      const ms = Number(s.ms);
+      lines.push(`${(ms / 1000).toFixed(1).padStart(8)} s ${((100 * ms) / Math.max(1, total)).toFixed(0).padStart(3)}% ${Number(s.calls).toLocaleString('en-US').padStart(10)} calls ${Number(s.rows).toLocaleString('en-US').padStart(11)} rows  ${s.query.slice(0, 140)}`);
+    }
+    lines.push(`largest tables: ${sizes.rows.map((r) => `${r.name} ${(Number(r.bytes) / 2 ** 20).toFixed(0)} MB`).join(', ')}`);
+    return lines;
+  } finally {
+    await client.end();
+  }
+}
