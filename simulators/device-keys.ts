@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, sign, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import * as ed from '@noble/ed25519';
 
 /**
@@ -39,8 +39,9 @@ export function privateKeyFromSeed(seed: Uint8Array): KeyObject {
   return createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: Buffer.from(seed).toString('base64url'), x: PLACEHOLDER_X }, format: 'jwk' });
 }
 
+/** Raw 32-byte public key of a private (or public) Ed25519 KeyObject: the JWK's `x`, which OpenSSL derived at import. */
 export function publicKeyOf(privateKey: KeyObject): Buffer {
-  const x = createPublicKey(privateKey).export({ format: 'jwk' }).x;
+  const x = privateKey.export({ format: 'jwk' }).x;
   if (!x) throw new Error('Ed25519 public key export produced no x');
   return Buffer.from(x, 'base64url');
 }

@@ -42,15 +42,18 @@ const int = (name: string, v: string | undefined): number => {
 const devices = int('devices', values.devices);
 const seed = int('seed', values.seed);
 const days = int('days', values.days);
-// The API keeps every device's imported key by default (~0.5 KB each per API process): a smaller
-// cache measures the key reads and imports a platform with a bounded cache pays.
-const keyCache = values['key-cache'] === undefined ? Math.max(200_000, devices) : int('key-cache', values['key-cache']);
+// The API's own default (200,000 imported keys per process) unless --key-cache sets another size.
+const keyCache = values['key-cache'] === undefined ? undefined : int('key-cache', values['key-cache']);
+if (keyCache === 0) {
+  process.stderr.write('bench:fleet: --key-cache must be at least 1 (keys the API keeps imported per process)\n');
+  process.exit(2);
+}
 const started = performance.now();
 const env = await new EmbeddedEnvironment({
   workers: int('api-workers', values['api-workers']),
   startupTimeoutMs: 120_000,
   // Cheap password hashing: a million-device fleet signs up half a million accounts.
-  apiEnv: { FLEETBED_PASSWORD_HASH_COST: '16', FLEETBED_DB_POOL_SIZE: String(int('db-pool', values['db-pool'])), FLEETBED_LOG_LEVEL: 'error', FLEETBED_KEY_CACHE_SIZE: String(keyCache) },
+  apiEnv: { FLEETBED_PASSWORD_HASH_COST: '16', FLEETBED_DB_POOL_SIZE: String(int('db-pool', values['db-pool'])), FLEETBED_LOG_LEVEL: 'error', ...(keyCache === undefined ? {} : { FLEETBED_KEY_CACHE_SIZE: String(keyCache) }) },
   ...(values['pg-stats'] ? { postgresSettings: PG_STATS_SETTINGS } : {}),
 }).start();
 if (values['pg-stats']) await pgStatsReset(env.databaseUrl);

@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EmbeddedEnvironment } from './embedded.ts';
+import { defaultSettings } from './_internals/embedded-database.ts';
 import { REPO_ROOT } from './options.ts';
 import { isAlive, processesMentioning } from './test-fixtures/process-state.ts';
 import { waitFor } from './wait.ts';
@@ -108,5 +109,36 @@ describe('EmbeddedEnvironment', () => {
     );
     console.log(`[embedded] reaper cleaned up ${Math.round(performance.now() - killedAt)} ms after SIGKILL`);
     expect(processesMentioning(started.workDir)).toEqual([]);
+  });
+
+  it('sizes PostgreSQL for fleet runs and applies extra postgresSettings', async () => {
+    const GiB = 2 ** 30;
+    expect(defaultSettings(1 * GiB).shared_buffers).toBe('256MB');
+    expect(defaultSettings(4 * GiB).shared_buffers).toBe('512MB');
+    expect(defaultSettings(24 * GiB).shared_buffers).toBe('2048MB');
+    expect(defaultSettings(64 * GiB).shared_buffers).toBe('2048MB');
+
+    await using env = await new EmbeddedEnvironment({ postgresSettings: { work_mem: '7MB' } }).start();
+    const show = async (name: string) => (await query<Record<string, string>>(env.databaseUrl, `SHOW ${name}`))[0]?.[name];
+    expect(await show('shared_buffers')).toBe(defaultSettings().shared_buffers.replace(/^(\d+)MB$/, (_, mb: string) => (Number(mb) % 1024 === 0 ? `${Number(mb) / 1024}GB` : `${mb}MB`)));
+    expect(await show('max_wal_size')).toBe('8GB');
+    expect(await show('fsync')).toBe('off');
+    expect(await show('work_mem')).toBe('7MB');
+  });
+
+  it.each([
+    [{ 'work mem': '7MB' }, '"work mem" is not a PostgreSQL setting name'],
+    [{ work_mem: '' }, 'postgresSettings.work_mem must be a non-empty one-line string, got ""'],
+    [{ work_mem: '1MB\n-c fsync=on' }, 'postgresSettings.work_mem must be a non-empty one-line string'],
+  ])('refuses postgresSettings %j before starting anything', (postgresSettings, message) => {
+    let error: (Error & { code?: string }) | undefined;
+    try {
+      new EmbeddedEnvironment({ postgresSettings });
+    } catch (e) {
+      error = e as Error & { code?: string };
+    }
+    expect(error?.code).toBe('FLEETBED_ENV_BAD_CONFIG');
+    expect(error?.message).toContain(message);
+    expect(error?.message).toContain('Nothing was started.');
   });
 });

@@ -35,7 +35,7 @@ const LOG_LINES_KEPT = 40;
  * of the machine's memory (256 MB to 2 GB; PostgreSQL maps them lazily, so a small run touches
  * little of it), and checkpoints come every 8 GB of WAL or 30 minutes.
  */
-export function defaultSettings(totalMemoryBytes = totalmem()): Record<string, string> {
+export function defaultSettings(totalMemoryBytes = totalmem()): Record<'shared_buffers' | 'max_wal_size' | 'checkpoint_timeout' | 'fsync', string> & Record<string, string> {
   const mb = Math.min(2048, Math.max(256, Math.floor(totalMemoryBytes / 8 / 2 ** 20)));
   return {
     listen_addresses: '127.0.0.1',
