@@ -65,6 +65,8 @@ export class ContainersEnvironment implements Environment {
         .withNetworkAliases('postgres')
         .withEnvironment({ POSTGRES_USER: PG_USER, POSTGRES_PASSWORD: pgPassword, POSTGRES_DB: ENV_DEFAULTS.databaseName })
         .withExposedPorts(PG_PORT)
+        // The image's entrypoint passes `postgres -c name=value …` through to the server.
+        .withCommand(['postgres', ...Object.entries(o.postgresSettings).flatMap(([name, value]) => ['-c', `${name}=${value}`])])
         // -h 127.0.0.1: the image's init-time server listens on the unix socket only, so this
         // passes only once the real server is up (and again after a restart).
         .withHealthCheck({

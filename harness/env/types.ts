@@ -53,8 +53,9 @@ export interface EnvironmentOptions {
   /** embedded, url: extra environment variables for the started API. */
   apiEnv?: Record<string, string>;
   /**
-   * embedded: extra PostgreSQL settings (`-c name=value`), after the defaults, e.g.
+   * embedded, containers: extra PostgreSQL settings (`-c name=value`), after the defaults, e.g.
    * `{ shared_preload_libraries: 'pg_stat_statements' }` to see where the database's time goes.
+   * The url environment refuses them: its PostgreSQL is yours to configure.
    */
   postgresSettings?: Record<string, string>;
   /** containers: run this image as the API instead of building reference-api/Dockerfile. */

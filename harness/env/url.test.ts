@@ -49,6 +49,12 @@ describe('UrlEnvironment validation (before anything starts)', () => {
     expect(error?.message).toContain('must name a host and a database');
   });
 
+  it('refuses postgresSettings: the PostgreSQL of a url environment is not ours to configure', () => {
+    const error = thrown(() => new UrlEnvironment({ databaseUrl: 'postgres://root@127.0.0.1:5432/test', postgresSettings: { work_mem: '64MB' } }));
+    expect(error?.code).toBe('FLEETBED_ENV_BAD_CONFIG');
+    expect(error?.message).toContain('postgresSettings (work_mem) configure a PostgreSQL that fleetbed starts');
+  });
+
   it('needs the factory secret of a platform given by URL', () => {
     const error = thrown(() => new UrlEnvironment({ targetUrl: 'http://127.0.0.1:8080', processEnv: {} }));
     expect(error?.code).toBe('FLEETBED_ENV_BAD_CONFIG');

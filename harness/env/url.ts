@@ -39,6 +39,12 @@ export class UrlEnvironment implements Environment {
       factorySecret: options.factorySecret ?? (processEnv.FLEETBED_FACTORY_SECRET || undefined),
     });
     const o = this.options;
+    if (Object.keys(o.postgresSettings).length > 0) {
+      throw new EnvironmentError(
+        'FLEETBED_ENV_BAD_CONFIG',
+        `postgresSettings (${Object.keys(o.postgresSettings).join(', ')}) configure a PostgreSQL that fleetbed starts; the url environment tests a platform you run, so set them on your own server. Nothing was started.`,
+      );
+    }
     if (o.targetUrl === undefined && o.databaseUrl === undefined) {
       throw new EnvironmentError(
         'FLEETBED_ENV_BAD_CONFIG',
