@@ -19,7 +19,8 @@ export function cpuSecondsByGroup(roots: Record<string, Array<number | undefined
 
 /**
  * Peak resident memory (VmHWM) of each live process of a group, summed, in MB:
- * what the API workers or the PostgreSQL backends held at their largest.
+ * what the API's processes held at their largest. Not meaningful for
+ * PostgreSQL, whose backends each count the shared buffers they touched.
  */
 export function peakRssMBByGroup(roots: Record<string, Array<number | undefined>>): Record<string, number> {
   const kb = sumByGroup(roots, (pid) => Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0));
