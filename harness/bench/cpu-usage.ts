@@ -9,12 +9,8 @@ import { readdirSync, readFileSync } from 'node:fs';
  * time went.
  */
 export function cpuSecondsByGroup(roots: Record<string, Array<number | undefined>>): Record<string, number> {
-  return sumByGroup(roots, (pid) => {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // fields[11] utime, [12] stime, [13] cutime, [14] cstime (0-based after the comm field); USER_HZ = 100
-    return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
-  });
+  // fields[11] utime, [12] stime, [13] cutime, [14] cstime (0-based after the comm field); USER_HZ = 100
+  return sumByGroup(roots, (_pid, fields) => (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100);
 }
 
 /**
@@ -27,7 +23,8 @@ export function peakRssMBByGroup(roots: Record<string, Array<number | undefined>
   return Object.fromEntries(Object.entries(kb).map(([k, v]) => [k, Math.round(v / 1024)]));
 }
 
-function sumByGroup(roots: Record<string, Array<number | undefined>>, measure: (pid: number) => number): Record<string, number> {
+/** `measure(pid, fields of /proc/pid/stat after the comm field)`, summed per group of processes. */
+function sumByGroup(roots: Record<string, Array<number | undefined>>, measure: (pid: number, statFields: string[]) => number): Record<string, number> {
   const procs = new Map<number, { ppid: number; value: number }>();
   let entries: string[];
   try {
@@ -39,8 +36,8 @@ function sumByGroup(roots: Record<string, Array<number | undefined>>, measure: (
     if (!/^\d+$/.test(e)) continue;
     try {
       const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      procs.set(Number(e), { ppid, value: measure(Number(e)) });
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      procs.set(Number(e), { ppid: Number(fields[1]), value: measure(Number(e), fields) });
     } catch {
       // the process exited while we looked
     }

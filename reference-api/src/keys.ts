@@ -1,4 +1,5 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import type pg from 'pg';
 
 /**
  * Ed25519 public keys are imported once (through JWK, ~10x cheaper than DER)
@@ -53,6 +54,11 @@ export class KeyCache {
     this.#entries.set(deviceId, { raw, key });
     return key;
   }
+}
+
+/** The `load` of {@link KeyCache.keysOf} for the platform's database: registered keys of the missing devices, one query. */
+export function readDeviceKeys(db: Pick<pg.Pool, 'query'>): (missing: number[]) => Promise<Array<{ device_id: number; public_key: Buffer }>> {
+  return async (missing) => (await db.query<{ device_id: number; public_key: Buffer }>('SELECT device_id, public_key FROM devices WHERE device_id = ANY($1::bigint[])', [missing])).rows;
 }
 
 export function importEd25519PublicKey(raw: Uint8Array): KeyObject {

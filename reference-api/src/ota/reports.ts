@@ -3,7 +3,7 @@ import { ContractDecodeError } from '../../../contract/errors.ts';
 import { decodeOtaReport, otaReportSigningBytes, OTA_REPORT_BYTES, SIGNED_OTA_REPORT_BYTES, type OtaReport } from '../../../contract/ota-report.ts';
 import { ApiError } from '../errors.ts';
 import { inTransaction } from '../db/pool.ts';
-import { verifyEd25519, type KeyCache } from '../keys.ts';
+import { readDeviceKeys, verifyEd25519, type KeyCache } from '../keys.ts';
 
 const SIGNED_B64_LENGTH = Math.ceil((SIGNED_OTA_REPORT_BYTES * 4) / 3);
 const B64URL = /^[A-Za-z0-9_-]+$/;
@@ -71,9 +71,7 @@ export function prepareReports(reports: readonly string[]): Prepared[] {
  */
 export async function storeReports(db: pg.Pool, keys: KeyCache, accountId: string, prepared: Prepared[], nowMs: number) {
   // The reports' device keys, in a map of their own (see KeyCache.keysOf).
-  const deviceKeys = await keys.keysOf(prepared.map((p) => p.report.deviceId), async (missing) =>
-    (await db.query<{ device_id: number; public_key: Buffer }>('SELECT device_id, public_key FROM devices WHERE device_id = ANY($1::bigint[])', [missing])).rows,
-  );
+  const deviceKeys = await keys.keysOf(prepared.map((p) => p.report.deviceId), readDeviceKeys(db));
   const verdicts: Array<ReportVerdict | undefined> = new Array(prepared.length);
   const firstOf = new Map<string, Prepared>();
   const candidates: Prepared[] = [];

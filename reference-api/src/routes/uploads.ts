@@ -5,6 +5,7 @@ import { phoneAuth, principalOf } from '../auth/require-account.ts';
 import { prepareRecords, uploadHash, type PreparedRecord } from '../ingestion/prepare.ts';
 import { recheckDuplicates, UploadStore, type StoreOutcome } from '../ingestion/store.ts';
 import { assemble, judge } from '../ingestion/judge.ts';
+import { readDeviceKeys } from '../keys.ts';
 import type { UploadResponse } from '../ingestion/verdicts.ts';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,64}$/;
@@ -28,6 +29,7 @@ export const uploadRoutes =
   ({ db, config, keys, tokens }: Services): FastifyPluginAsync =>
   async (app) => {
     app.addHook('onRequest', phoneAuth(tokens));
+    const loadKeys = readDeviceKeys(db);
     const store = new UploadStore(db, {
       maxInFlight: config.uploadStatementsInFlight,
       maxRecords: Math.max(512, config.maxRecordsPerUpload),
@@ -54,9 +56,7 @@ export const uploadRoutes =
         const requestHash = uploadHash(records);
 
         // This upload's device keys, in a map of its own (see KeyCache.keysOf).
-        const deviceKeys = await keys.keysOf(prepared.map((p) => p.record.deviceId), async (missing) =>
-          (await db.query<{ device_id: number; public_key: Buffer }>('SELECT device_id, public_key FROM devices WHERE device_id = ANY($1::bigint[])', [missing])).rows,
-        );
+        const deviceKeys = await keys.keysOf(prepared.map((p) => p.record.deviceId), loadKeys);
         const { judged, candidates } = judge(prepared, me.now, deviceKeys, config);
 
         for (let attempt = 0; ; attempt++) {
