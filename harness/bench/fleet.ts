@@ -5,7 +5,7 @@ import { cpuSecondsByGroup, peakRssMBByGroup } from './cpu-usage.ts';
 import { PG_STATS_SETTINGS, pgStatsReport, pgStatsReset } from './pg-stats.ts';
 
 /**
- * npm run bench:fleet -- --devices N [--seed S] [--days D] [--workers W] [--api-workers A] [--no-drain] [--pg-stats]
+ * npm run bench:fleet -- --devices N [--seed S] [--days D] [--workers W] [--api-workers A] [--no-drain] [--pg-stats] [--pg-set name=value …]
  *
  * Starts the embedded environment (PostgreSQL + the reference API with A worker
  * processes), provisions and bonds N devices, simulates D days, uploads
@@ -13,6 +13,8 @@ import { PG_STATS_SETTINGS, pgStatsReport, pgStatsReset } from './pg-stats.ts';
  * one JSON object as its last line. Exit code 1 when the books do not balance.
  * --pg-stats loads pg_stat_statements and prints, before the JSON, the
  * statements that took the database's time and the largest tables.
+ * --pg-set (repeatable) passes one PostgreSQL setting to the embedded cluster,
+ * on top of its defaults, e.g. --pg-set shared_buffers=4GB.
  */
 const { values } = parseArgs({
   options: {
@@ -27,6 +29,7 @@ const { values } = parseArgs({
     quiet: { type: 'boolean', default: false },
     'pg-stats': { type: 'boolean', default: false },
     'key-cache': { type: 'string' },
+    'pg-set': { type: 'string', multiple: true, default: [] },
   },
 });
 
@@ -48,13 +51,22 @@ if (keyCache === 0) {
   process.stderr.write('bench:fleet: --key-cache must be at least 1 (keys the API keeps imported per process)\n');
   process.exit(2);
 }
+const pgSettings: Record<string, string> = values['pg-stats'] ? { ...PG_STATS_SETTINGS } : {};
+for (const setting of values['pg-set']) {
+  const eq = setting.indexOf('=');
+  if (eq <= 0) {
+    process.stderr.write(`bench:fleet: --pg-set takes name=value (a PostgreSQL setting, e.g. shared_buffers=4GB), got ${JSON.stringify(setting)}\n`);
+    process.exit(2);
+  }
+  pgSettings[setting.slice(0, eq)] = setting.slice(eq + 1);
+}
 const started = performance.now();
 const env = await new EmbeddedEnvironment({
   workers: int('api-workers', values['api-workers']),
   startupTimeoutMs: 120_000,
   // Cheap password hashing: a million-device fleet signs up half a million accounts.
   apiEnv: { FLEETBED_PASSWORD_HASH_COST: '16', FLEETBED_DB_POOL_SIZE: String(int('db-pool', values['db-pool'])), FLEETBED_LOG_LEVEL: 'error', ...(keyCache === undefined ? {} : { FLEETBED_KEY_CACHE_SIZE: String(keyCache) }) },
-  ...(values['pg-stats'] ? { postgresSettings: PG_STATS_SETTINGS } : {}),
+  postgresSettings: pgSettings,
 }).start();
 if (values['pg-stats']) await pgStatsReset(env.databaseUrl);
 const envSeconds = (performance.now() - started) / 1000;

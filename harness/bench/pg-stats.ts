@@ -20,13 +20,15 @@ export async function pgStatsReset(databaseUrl: string): Promise<void> {
  * and the biggest relations: lines a capacity planner can read. Time per row and
  * buffer blocks touched per row tell a plan that scans from one that probes; the
  * total counts nested statements (foreign-key checks) inside their callers too.
+ * "missed" blocks were not in shared buffers (read from the OS page cache or
+ * disk): when they grow with the fleet, shared_buffers is too small for it.
  */
 export async function pgStatsReport(databaseUrl: string, top = 12): Promise<string[]> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const statements = await client.query<{ ms: number; calls: string; rows: string; blocks: string; query: string }>(
-      `SELECT total_exec_time AS ms, calls, rows, shared_blks_hit + shared_blks_read AS blocks, regexp_replace(query, '\\s+', ' ', 'g') AS query
+    const statements = await client.query<{ ms: number; calls: string; rows: string; blocks: string; read: string; query: string }>(
+      `SELECT total_exec_time AS ms, calls, rows, shared_blks_hit + shared_blks_read AS blocks, shared_blks_read AS read, regexp_replace(query, '\\s+', ' ', 'g') AS query
          FROM pg_stat_statements WHERE query NOT ILIKE '%pg_stat_statements%' ORDER BY total_exec_time DESC LIMIT $1`,
       [top],
     );
@@ -42,7 +44,7 @@ export async function pgStatsReport(databaseUrl: string, top = 12): Promise<stri
       const rows = Math.max(1, Number(s.rows));
       lines.push(
         `${(ms / 1000).toFixed(1).padStart(8)} s ${((100 * ms) / Math.max(1, total)).toFixed(0).padStart(3)}% ${Number(s.calls).toLocaleString('en-US').padStart(10)} calls ${Number(s.rows).toLocaleString('en-US').padStart(11)} rows ` +
-          `${((1000 * ms) / rows).toFixed(0).padStart(5)} µs/row ${(Number(s.blocks) / rows).toFixed(1).padStart(7)} blocks/row  ${s.query.slice(0, 120)}`,
+          `${((1000 * ms) / rows).toFixed(0).padStart(5)} µs/row ${(Number(s.blocks) / rows).toFixed(1).padStart(7)} blocks/row ${(Number(s.read) / rows).toFixed(2).padStart(6)} missed/row  ${s.query.slice(0, 120)}`,
       );
     }
     lines.push(`largest tables: ${sizes.rows.map((r) => `${r.name} ${(Number(r.bytes) / 2 ** 20).toFixed(0)} MB`).join(', ')}`);
