@@ -79,16 +79,33 @@ export class ConfigError extends Error {
   }
 }
 
+/** The environment variable of each numeric setting, named in errors so the reader knows what to fix. */
+const ENV_OF: Record<string, string> = {
+  port: 'PORT',
+  workers: 'FLEETBED_WORKERS',
+  passwordHashCost: 'FLEETBED_PASSWORD_HASH_COST',
+  lateWindowSeconds: 'FLEETBED_LATE_WINDOW_SECONDS',
+  databasePoolSize: 'FLEETBED_DB_POOL_SIZE',
+  uploadStatementsInFlight: 'FLEETBED_UPLOAD_STATEMENTS_IN_FLIGHT',
+  keyCacheSize: 'FLEETBED_KEY_CACHE_SIZE',
+  otaMonitorIntervalSeconds: 'FLEETBED_OTA_MONITOR_INTERVAL_SECONDS',
+};
+
+/** An integer setting; text (from the environment) is parsed here, so that a bad value is echoed as written. */
 function int(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const n = typeof value === 'string' ? Number(value) : value;
+  const n = typeof value === 'string' ? (value.trim() === '' ? NaN : Number(value)) : value;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(`${name} must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`);
+    const env = ENV_OF[name] ? ` (${ENV_OF[name]})` : '';
+    throw new ConfigError(`${name}${env} must be an integer in [${min}, ${max}], got ${JSON.stringify(value)}`);
   }
   return n;
 }
 
+/** Options as a caller or the environment gives them: a numeric setting may still be text (parsed and checked here). */
+export type ApiConfigInput = Partial<{ [K in keyof ApiConfig]: ApiConfig[K] extends number ? number | string : ApiConfig[K] }>;
+
 /** Fill defaults into `options` and validate. */
-export function resolveConfig(options: Partial<ApiConfig>): ApiConfig {
+export function resolveConfig(options: ApiConfigInput): ApiConfig {
   const o = { ...CONFIG_DEFAULTS, ...stripUndefined(options) };
   if (!o.databaseUrl) throw new ConfigError('databaseUrl (DATABASE_URL) is required, e.g. postgres://user@127.0.0.1:5432/db');
   if (!/^postgres(ql)?:\/\//.test(o.databaseUrl)) {
@@ -145,18 +162,17 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   return resolveConfig({
     databaseUrl: env.DATABASE_URL,
     host: env.HOST,
-    port: env.PORT === undefined ? undefined : Number(env.PORT),
+    port: env.PORT,
     testMode,
     factorySecret: env.FLEETBED_FACTORY_SECRET,
-    workers: env.FLEETBED_WORKERS === undefined ? undefined : Number(env.FLEETBED_WORKERS),
-    passwordHashCost:
-      env.FLEETBED_PASSWORD_HASH_COST !== undefined ? Number(env.FLEETBED_PASSWORD_HASH_COST) : testMode ? 1024 : undefined,
-    lateWindowSeconds: env.FLEETBED_LATE_WINDOW_SECONDS === undefined ? undefined : Number(env.FLEETBED_LATE_WINDOW_SECONDS),
-    databasePoolSize: env.FLEETBED_DB_POOL_SIZE === undefined ? undefined : Number(env.FLEETBED_DB_POOL_SIZE),
-    uploadStatementsInFlight: env.FLEETBED_UPLOAD_STATEMENTS_IN_FLIGHT === undefined ? undefined : Number(env.FLEETBED_UPLOAD_STATEMENTS_IN_FLIGHT),
-    keyCacheSize: env.FLEETBED_KEY_CACHE_SIZE === undefined ? undefined : Number(env.FLEETBED_KEY_CACHE_SIZE),
+    workers: env.FLEETBED_WORKERS,
+    passwordHashCost: env.FLEETBED_PASSWORD_HASH_COST ?? (testMode ? 1024 : undefined),
+    lateWindowSeconds: env.FLEETBED_LATE_WINDOW_SECONDS,
+    databasePoolSize: env.FLEETBED_DB_POOL_SIZE,
+    uploadStatementsInFlight: env.FLEETBED_UPLOAD_STATEMENTS_IN_FLIGHT,
+    keyCacheSize: env.FLEETBED_KEY_CACHE_SIZE,
     logLevel: env.FLEETBED_LOG_LEVEL as ApiConfig['logLevel'] | undefined,
     releasePublicKeys: env.FLEETBED_RELEASE_PUBLIC_KEYS === undefined ? undefined : env.FLEETBED_RELEASE_PUBLIC_KEYS.split(',').map((k) => k.trim()).filter(Boolean),
-    otaMonitorIntervalSeconds: env.FLEETBED_OTA_MONITOR_INTERVAL_SECONDS === undefined ? undefined : Number(env.FLEETBED_OTA_MONITOR_INTERVAL_SECONDS),
-  } as Partial<ApiConfig>);
+    otaMonitorIntervalSeconds: env.FLEETBED_OTA_MONITOR_INTERVAL_SECONDS,
+  });
 }
