@@ -13,6 +13,11 @@ export function cpuSecondsByGroup(roots: Record<string, Array<number | undefined
   return sumByGroup(roots, (_pid, fields) => (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100);
 }
 
+/** The system (kernel) part of {@link cpuSecondsByGroup}: on loopback, the TCP stack of both ends shows up here. */
+export function sysSecondsByGroup(roots: Record<string, Array<number | undefined>>): Record<string, number> {
+  return sumByGroup(roots, (_pid, fields) => (Number(fields[12]) + Number(fields[14])) / 100);
+}
+
 /**
  * Peak resident memory (VmHWM) of each live process of a group, summed, in MB:
  * what the API's processes held at their largest. Not meaningful for

@@ -14,6 +14,19 @@ describe('KeyCache', () => {
     expect(cache.peek(3)).toBeDefined();
     expect(cache.peek(4)).toBeDefined();
   });
+
+  it('holds the registered key: a device whose key changed is cached anew, without evicting another', () => {
+    const cache = new KeyCache(2);
+    const x = (k: { export(o: { format: 'jwk' }): { x?: string } }) => k.export({ format: 'jwk' }).x!;
+    const [a, b, c] = Array.from({ length: 3 }, () => Buffer.from(x(generateKeyPairSync('ed25519').publicKey), 'base64url'));
+    expect(x(cache.get(1, a!))).toBe(a!.toString('base64url'));
+    cache.get(2, c!);
+    expect(x(cache.get(1, b!))).toBe(b!.toString('base64url'));
+    expect(x(cache.peek(1)!)).toBe(b!.toString('base64url'));
+    expect(cache.peek(2)).toBeDefined();
+    expect(cache.size).toBe(2);
+    expect(() => cache.get(3, Buffer.alloc(31))).toThrow(/32 bytes, got 31/);
+  });
 });
 
 describe('KeyCache.keysOf', () => {

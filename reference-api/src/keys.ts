@@ -2,21 +2,32 @@ import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type pg from 'pg';
 
 /**
- * Ed25519 public keys are imported once (through JWK, ~10x cheaper than DER)
- * and cached by device id. The cache entry remembers the raw key bytes, so a
- * device whose registered key differs from the cached one is re-imported.
+ * Device public keys by device id, kept as their raw bytes (the JWK `x`,
+ * base64url: ~100 bytes per entry in a worker's heap), so that a million-device
+ * fleet fits in a worker and a key is read from the database once. A KeyObject
+ * is imported each time one is handed out: importing a public key costs ~6 µs
+ * against ~68 µs for the verify it serves (measured here), while a cached
+ * KeyObject costs ~2 KB of native memory (the whole 1,000,000-device fleet
+ * cached that way took 4.1 GB of API RSS in two workers). A device whose
+ * registered key differs from the cached one is cached anew.
  */
 export class KeyCache {
-  readonly #entries = new Map<number, { raw: Buffer; key: KeyObject }>();
+  readonly #x = new Map<number, string>();
   readonly #max: number;
 
-  constructor(max = 200_000) {
+  constructor(max = 1_000_000) {
     this.#max = max;
+  }
+
+  /** Keys held. */
+  get size(): number {
+    return this.#x.size;
   }
 
   /** The cached key of a device (device keys are immutable in the database), if any. */
   peek(deviceId: number): KeyObject | undefined {
-    return this.#entries.get(deviceId)?.key;
+    const x = this.#x.get(deviceId);
+    return x === undefined ? undefined : importJwkX(x);
   }
 
   /**
@@ -40,19 +51,22 @@ export class KeyCache {
     return out;
   }
 
+  /** The KeyObject of `raw`, the registered key of `deviceId`, which the cache now holds. */
   get(deviceId: number, raw: Buffer): KeyObject {
-    const hit = this.#entries.get(deviceId);
-    if (hit && hit.raw.equals(raw)) return hit.key;
-    const key = importEd25519PublicKey(raw);
-    // Evict the oldest entry, never the whole cache: a request loads its missing keys and then
-    // reads them back; clearing in between rejected valid records as device-not-bonded (found
-    // by a 1,000,000-device fleet run: 5 of 1.78M records).
-    if (!hit && this.#entries.size >= this.#max) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
+    if (raw.length !== 32) throw new RangeError(`Ed25519 public key must be 32 bytes, got ${raw.length}`);
+    const x = raw.toString('base64url');
+    const cached = this.#x.get(deviceId);
+    if (cached !== x) {
+      // Evict the oldest entry, never the whole cache: a request loads its missing keys and then
+      // reads them back; clearing in between rejected valid records as device-not-bonded (found
+      // by a 1,000,000-device fleet run: 5 of 1.78M records).
+      if (cached === undefined && this.#x.size >= this.#max) {
+        const oldest = this.#x.keys().next().value;
+        if (oldest !== undefined) this.#x.delete(oldest);
+      }
+      this.#x.set(deviceId, x);
     }
-    this.#entries.set(deviceId, { raw, key });
-    return key;
+    return importJwkX(x);
   }
 }
 
@@ -63,7 +77,12 @@ export function readDeviceKeys(db: Pick<pg.Pool, 'query'>): (missing: number[]) 
 
 export function importEd25519PublicKey(raw: Uint8Array): KeyObject {
   if (raw.length !== 32) throw new RangeError(`Ed25519 public key must be 32 bytes, got ${raw.length}`);
-  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(raw).toString('base64url') }, format: 'jwk' });
+  return importJwkX(Buffer.from(raw).toString('base64url'));
+}
+
+/** Import through JWK: ~10x cheaper than DER for Ed25519 here. */
+function importJwkX(x: string): KeyObject {
+  return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' });
 }
 
 /** Verify an Ed25519 signature; never throws (a malformed signature is just invalid). */
