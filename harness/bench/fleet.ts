@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { EmbeddedEnvironment } from '../env/index.ts';
 import { runFleet } from '../fleet/index.ts';
 import { cpuSecondsByGroup, peakRssMBByGroup, sysSecondsByGroup } from './cpu-usage.ts';
-import { PG_STATS_SETTINGS, pgStatsReport, pgStatsReset } from './pg-stats.ts';
+import { parsePgSet, PG_STATS_SETTINGS, pgStatsReport, pgStatsReset } from './pg-stats.ts';
 
 /**
  * npm run bench:fleet -- --devices N [--seed S] [--days D] [--workers W] [--api-workers A] [--no-drain] [--pg-stats] [--pg-set name=value …]
@@ -48,17 +48,15 @@ const days = int('days', values.days);
 // The API's own default (1,000,000 device keys per process) unless --key-cache sets another size.
 const keyCache = values['key-cache'] === undefined ? undefined : int('key-cache', values['key-cache']);
 if (keyCache === 0) {
-  process.stderr.write('bench:fleet: --key-cache must be at least 1 (keys the API keeps imported per process)\n');
+  process.stderr.write('bench:fleet: --key-cache must be at least 1 (device keys the API keeps per process)\n');
   process.exit(2);
 }
-const pgSettings: Record<string, string> = values['pg-stats'] ? { ...PG_STATS_SETTINGS } : {};
-for (const setting of values['pg-set']) {
-  const eq = setting.indexOf('=');
-  if (eq <= 0) {
-    process.stderr.write(`bench:fleet: --pg-set takes name=value (a PostgreSQL setting, e.g. shared_buffers=4GB), got ${JSON.stringify(setting)}\n`);
-    process.exit(2);
-  }
-  pgSettings[setting.slice(0, eq)] = setting.slice(eq + 1);
+let pgSettings: Record<string, string>;
+try {
+  pgSettings = { ...(values['pg-stats'] ? PG_STATS_SETTINGS : {}), ...parsePgSet(values['pg-set']) };
+} catch (err) {
+  process.stderr.write(`bench:fleet: ${(err as Error).message}\n`);
+  process.exit(2);
 }
 const started = performance.now();
 const env = await new EmbeddedEnvironment({

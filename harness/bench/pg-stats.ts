@@ -3,6 +3,21 @@ import pg from 'pg';
 /** PostgreSQL settings that make the database record where its time goes (see {@link pgStatsReport}). */
 export const PG_STATS_SETTINGS = Object.freeze({ shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' });
 
+/**
+ * `--pg-set name=value` flags as PostgreSQL settings (later flags win). Throws
+ * a message naming the bad flag; names and values are checked again, with the
+ * other environment options, before anything starts.
+ */
+export function parsePgSet(flags: readonly string[]): Record<string, string> {
+  const settings: Record<string, string> = {};
+  for (const flag of flags) {
+    const eq = flag.indexOf('=');
+    if (eq <= 0) throw new Error(`--pg-set takes name=value (a PostgreSQL setting, e.g. shared_buffers=4GB), got ${JSON.stringify(flag)}`);
+    settings[flag.slice(0, eq).trim()] = flag.slice(eq + 1).trim();
+  }
+  return settings;
+}
+
 /** Start counting from here (creates the extension; call before the run). */
 export async function pgStatsReset(databaseUrl: string): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });
