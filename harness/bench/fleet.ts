@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EmbeddedEnvironment } from '../env/index.ts';
 import { runFleet } from '../fleet/index.ts';
 import { cpuSecondsByGroup, peakRssMBByGroup, sysSecondsByGroup } from './cpu-usage.ts';
@@ -16,22 +16,56 @@ import { parsePgSet, PG_STATS_SETTINGS, pgStatsReport, pgStatsReset } from './pg
  * --pg-set (repeatable) passes one PostgreSQL setting to the embedded cluster,
  * on top of its defaults, e.g. --pg-set shared_buffers=4GB.
  */
-const { values } = parseArgs({
-  options: {
-    devices: { type: 'string', default: '10000' },
-    seed: { type: 'string', default: '1' },
-    days: { type: 'string', default: '1' },
-    workers: { type: 'string', default: '64' },
-    'api-workers': { type: 'string', default: '2' },
-    'db-pool': { type: 'string', default: '16' },
-    chunk: { type: 'string', default: '25000' },
-    'no-drain': { type: 'boolean', default: false },
-    quiet: { type: 'boolean', default: false },
-    'pg-stats': { type: 'boolean', default: false },
-    'key-cache': { type: 'string' },
-    'pg-set': { type: 'string', multiple: true, default: [] },
-  },
-});
+const USAGE = `Usage: npm run bench:fleet -- [options]
+
+Provisions and bonds a simulated fleet on the embedded environment (PostgreSQL +
+the reference API), simulates days of brushing and phone syncs as real uploads,
+reconciles the ledger with what the platform stored. Progress goes to stderr;
+the last line of stdout is one JSON summary. Exit 0 when the books balance, 1
+when they do not (the violations and a replay line go to stderr), 2 on bad input.
+
+  --devices N        devices in the fleet (10000)
+  --seed S           root seed: the same seed gives the same ledger digest (1)
+  --days D           simulated days (1)
+  --workers W        requests in flight at most (64)
+  --api-workers A    API worker processes (2)
+  --db-pool P        database connections per API worker (16)
+  --chunk C          devices per bulk-provisioning request (25000)
+  --no-drain         skip the final sync of what is left in the devices' rings
+  --key-cache K      device keys the API keeps per process (its default: 1000000)
+  --pg-stats         print where PostgreSQL's time went (pg_stat_statements)
+  --pg-set name=val  a PostgreSQL setting for the embedded cluster (repeatable)
+  --quiet            no progress lines
+  --help             this text
+`;
+
+const OPTIONS = {
+  devices: { type: 'string', default: '10000' },
+  seed: { type: 'string', default: '1' },
+  days: { type: 'string', default: '1' },
+  workers: { type: 'string', default: '64' },
+  'api-workers': { type: 'string', default: '2' },
+  'db-pool': { type: 'string', default: '16' },
+  chunk: { type: 'string', default: '25000' },
+  'no-drain': { type: 'boolean', default: false },
+  quiet: { type: 'boolean', default: false },
+  'pg-stats': { type: 'boolean', default: false },
+  'key-cache': { type: 'string' },
+  'pg-set': { type: 'string', multiple: true, default: [] as string[] },
+  help: { type: 'boolean', default: false },
+} satisfies ParseArgsConfig['options'];
+let parsed;
+try {
+  parsed = parseArgs({ options: OPTIONS });
+} catch (err) {
+  process.stderr.write(`bench:fleet: ${(err as Error).message}\n\n${USAGE}`);
+  process.exit(2);
+}
+const { values } = parsed;
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 
 const int = (name: string, v: string | undefined): number => {
   const n = Number(v);
@@ -65,7 +99,13 @@ const env = await new EmbeddedEnvironment({
   // Cheap password hashing: a million-device fleet signs up half a million accounts.
   apiEnv: { FLEETBED_PASSWORD_HASH_COST: '16', FLEETBED_DB_POOL_SIZE: String(int('db-pool', values['db-pool'])), FLEETBED_LOG_LEVEL: 'error', ...(keyCache === undefined ? {} : { FLEETBED_KEY_CACHE_SIZE: String(keyCache) }) },
   postgresSettings: pgSettings,
-}).start();
+})
+  .start()
+  .catch((err: Error & { code?: string }) => {
+    // A refused option or a cluster that would not start (e.g. a --pg-set PostgreSQL does not know): nothing ran.
+    process.stderr.write(`bench:fleet: the environment did not start (${err.code ?? err.name}): ${err.message}\n`);
+    process.exit(2);
+  });
 if (values['pg-stats']) await pgStatsReset(env.databaseUrl);
 const envSeconds = (performance.now() - started) / 1000;
 let exitCode = 1;
