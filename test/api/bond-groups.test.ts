@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/api.ts';
+import { testPool } from '../support/databases.ts';
 import { bearer, bondChallenge, bondProof, describeEachDatabase, postBond, provisionDevices, signUpAndSignIn, withClient, type TestAccount, type TestDevice } from '../support/fixtures.ts';
 import { BondStore } from '../../reference-api/src/bonding/store.ts';
 import { virtualClock } from '../../reference-api/src/clock.ts';
@@ -94,7 +94,7 @@ describeEachDatabase('bonding: concurrent pairings share statements (group commi
   });
 
   it('a group statement that fails is retried item by item: only the bad item fails', async () => {
-    const pool = new pg.Pool({ connectionString: api.db.url, max: 2 });
+    const pool = testPool(api.db.url, 2);
     try {
       const store = new BondStore(pool, virtualClock(pool), { challengeTtlMs: 60_000, maxInFlight: 1 });
       const account = await signUpAndSignIn(api.app, 'bond-store');

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/api.ts';
+import { testPool } from '../support/databases.ts';
 import { SignUpStore, TokenGrantStore } from '../../reference-api/src/auth/store.ts';
 import { virtualClock } from '../../reference-api/src/clock.ts';
 import { describeEachDatabase, listDevices, newSignUp, PHONE_CLIENT_ID, signUpAndSignIn, tokenRequest, withClient } from '../support/fixtures.ts';
@@ -55,7 +55,7 @@ describeEachDatabase('accounts and tokens: concurrent requests share statements 
   // completions on the thread pool are spread by load: how many share a statement varies. Sent
   // to the stores in one event-loop turn, they share one.
   it('sign-ups and token pairs submitted together are written by one statement each, every item its own row', async () => {
-    const pool = new pg.Pool({ connectionString: api.db.url, max: 2 });
+    const pool = testPool(api.db.url, 2);
     try {
       const clock = virtualClock(pool);
       const signUps = new SignUpStore(pool, clock);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import pg from 'pg';
 import { startTestApi, type TestApi } from '../support/api.ts';
+import { testPool } from '../support/databases.ts';
 import { describeEachTarget, home, newIdempotencyKey, sessionRecord, signedRecord, signIn, signUp, uploadBatch, withDb, type TestAccount, type TestDevice } from '../support/world.ts';
 import { prepareRecords, uploadHash } from '../../reference-api/src/ingestion/prepare.ts';
 import { UploadStore, type StoreArgs } from '../../reference-api/src/ingestion/store.ts';
@@ -88,7 +89,7 @@ describeEachTarget('uploads: concurrent uploads share statements (group commit) 
   it('a group whose statement fails (an Idempotency-Key taken by a concurrent transaction) is stored again upload by upload: only the upload that lost the race writes nothing', async () => {
     const a = await home(api.app, 1, 'race-a');
     const b = await home(api.app, 1, 'race-b');
-    const pool = new pg.Pool({ connectionString: api.db.url, max: 4 });
+    const pool = testPool(api.db.url, 4);
     const store = new UploadStore(pool, { maxInFlight: 1, maxRecords: 512 });
     const blocker = new pg.Client({ connectionString: api.db.url });
     await blocker.connect();
