@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { availableParallelism } from 'node:os';
 import { cpuSecondsByGroup, sysSecondsByGroup } from './cpu-usage.ts';
+import { calibrateHost, formatCalibration } from './host-calibration.ts';
 import { parsePgSet } from './pg-stats.ts';
 
 describe('parsePgSet (bench:fleet --pg-set)', () => {
@@ -28,4 +30,23 @@ describe.runIf(process.platform === 'linux')('cpu-usage (Linux /proc)', () => {
     expect(sys.self!).toBeLessThanOrEqual(after.self!);
     expect(after.nobody).toBe(0);
   });
+});
+
+describe('calibrateHost (bench:host, the "host" of a bench:fleet summary)', () => {
+  it('measures every unit cost as a positive finite number and prints each in its line', async () => {
+    const c = await calibrateHost({ probeMs: 100 });
+    expect(c.cores).toBe(availableParallelism());
+    for (const k of ['ed25519SignPerSec', 'ed25519VerifyPerSec', 'wakeRoundTripUs', 'loopbackHttpPerSec'] as const) {
+      expect(Number.isFinite(c[k]), k).toBe(true);
+      expect(c[k], k).toBeGreaterThan(0);
+    }
+    // Even a slow core signs and verifies hundreds of times in 100 ms, and a wake-up takes less than a millisecond.
+    expect(c.ed25519SignPerSec).toBeGreaterThan(500);
+    expect(c.ed25519VerifyPerSec).toBeGreaterThan(200);
+    expect(c.wakeRoundTripUs).toBeLessThan(1000);
+    const line = formatCalibration(c);
+    expect(line).toContain(`${c.cores} cores`);
+    expect(line).toContain(`${c.wakeRoundTripUs} µs`);
+    expect(line).toContain(`${c.loopbackHttpPerSec.toLocaleString('en-US')} req/s`);
+  }, 30_000);
 });

@@ -2,6 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EmbeddedEnvironment } from '../env/index.ts';
 import { runFleet } from '../fleet/index.ts';
 import { cpuSecondsByGroup, peakRssMBByGroup, sysSecondsByGroup } from './cpu-usage.ts';
+import { calibrateHost, formatCalibration } from './host-calibration.ts';
 import { parsePgSet, PG_STATS_SETTINGS, pgStatsReport, pgStatsReset } from './pg-stats.ts';
 
 /**
@@ -20,9 +21,11 @@ const USAGE = `Usage: npm run bench:fleet -- [options]
 
 Provisions and bonds a simulated fleet on the embedded environment (PostgreSQL +
 the reference API), simulates days of brushing and phone syncs as real uploads,
-reconciles the ledger with what the platform stored. Progress goes to stderr;
-the last line of stdout is one JSON summary. Exit 0 when the books balance, 1
-when they do not (the violations and a replay line go to stderr), 2 on bad input.
+reconciles the ledger with what the platform stored. It first measures the
+host's unit costs, as npm run bench:host does (not counted in wallSeconds; the
+summary's "host"). Progress goes to stderr; the last line of stdout is one JSON
+summary. Exit 0 when the books balance, 1 when they do not (the violations and
+a replay line go to stderr), 2 on bad input.
 
   --devices N        devices in the fleet (10000)
   --seed S           root seed: the same seed gives the same ledger digest (1)
@@ -92,6 +95,10 @@ try {
   process.stderr.write(`bench:fleet: ${(err as Error).message}\n`);
   process.exit(2);
 }
+// The host's unit costs right now (a few seconds, before anything else runs): results from
+// different days or machines are only comparable next to them. Not counted in wallSeconds.
+const host = await calibrateHost();
+process.stderr.write(`[fleet] ${formatCalibration(host)}\n`);
 const started = performance.now();
 const env = await new EmbeddedEnvironment({
   workers: int('api-workers', values['api-workers']),
@@ -111,6 +118,7 @@ const envSeconds = (performance.now() - started) / 1000;
 let exitCode = 1;
 const groups = { harness: [process.pid], api: [env.pids.api], postgres: [env.pids.postgres] };
 const cpuAtStart = cpuSecondsByGroup(groups);
+const cpuClockStart = performance.now();
 const sysAtStart = sysSecondsByGroup(groups);
 try {
   const r = await runFleet({
@@ -128,6 +136,10 @@ try {
   const cpuNow = cpuSecondsByGroup(groups);
   const sysNow = sysSecondsByGroup(groups);
   const kernelCpuShare = Object.fromEntries(Object.keys(groups).map((g) => [g, round((sysNow[g]! - sysAtStart[g]!) / Math.max(0.01, cpuNow[g]! - cpuAtStart[g]!))]));
+  // All three groups' CPU from the fleet's start to its reconciliation: per device, and as cores kept busy on average.
+  const cpuTotal = Object.keys(groups).reduce((sum, g) => sum + cpuNow[g]! - cpuAtStart[g]!, 0);
+  const cpuMsPerDevice = round((cpuTotal * 1000) / Math.max(1, devices));
+  const coresBusy = round(cpuTotal / Math.max(0.01, (performance.now() - cpuClockStart) / 1000));
   const records = r.totals.relayed;
   if (!r.ok) {
     for (const v of r.violations) process.stderr.write(`[fleet] violation ${v.check}${v.deviceId === undefined ? '' : ` (device ${v.deviceId}${v.seq === undefined ? '' : ` seq ${v.seq}`})`}: ${v.detail}\n`);
@@ -165,7 +177,10 @@ try {
     phases: { environment: round(envSeconds), ...r.phases },
     phaseCpuSeconds: r.phaseCpu,
     kernelCpuShare,
+    cpuMsPerDevice,
+    coresBusy,
     ledgerDigest: r.ledgerDigest,
+    host,
   };
   exitCode = r.ok ? 0 : 1;
   if (values['pg-stats']) for (const line of await pgStatsReport(env.databaseUrl)) process.stderr.write(`[pg-stats] ${line}\n`);
