@@ -10,9 +10,10 @@ import { deviceKeySeed, privateKeyFromSeed } from '../../simulators/device-keys.
  * What this host could do at the moment a benchmark ran, measured in a few
  * seconds before it: the unit costs a fleet run is made of. Benchmark results
  * from different days or machines are only comparable next to these numbers.
- * (Measured on the 2-core machine the README's figures come from: the same
- * code took 107 s for 100,000 devices one day and 221 s the next, while
- * Ed25519 speed barely moved and a cross-CPU wake-up went from ~10 µs to ~90 µs.)
+ * (On the 2-core machine the README's figures come from, the same code took
+ * 107 s for 100,000 devices and, three hours later, 221–279 s; Ed25519 was
+ * barely slower then, but a wake-up across cores took 90–170 µs against
+ * 14 µs on one core.)
  */
 export interface HostCalibration {
   /** CPUs Node can use. */
