@@ -8,9 +8,10 @@
  *
  * Scenario files import only this module, never harness internals.
  */
-export { defineScenario } from './scenario/define-scenario.ts';
-export { SCENARIO_DEFAULTS } from './scenario/defaults.ts';
-export { INVARIANTS, type InvariantId } from './scenario/invariants.ts';
-export type { Scenario, ResolvedScenario, ResolvedFault, Behaviour, ProductMix, FaultInput, FaultKind, RestartFaultKind, ProxyFaultKind, RequestMatch, EnvHints } from './scenario/types.ts';
-export type { Duration, DayTime } from './scenario/duration.ts';
-export type { SeedInput } from './scenario/seed.ts';
+export { defineScenario } from './core/scenario/define-scenario.ts';
+export { SCENARIO_DEFAULTS } from './core/scenario/defaults.ts';
+export { INVARIANTS, type InvariantId } from './core/scenario/invariants.ts';
+export type { Scenario, ResolvedScenario, ResolvedFault, Behaviour, ProductMix, FaultInput, FaultKind, RestartFaultKind, ProxyFaultKind, RequestMatch, EnvHints } from './core/scenario/types.ts';
+export type { Duration, DayTime } from './core/scenario/duration.ts';
+export type { SeedInput } from './core/scenario/seed.ts';
+export { defineAttackSuite, type AttackSuite } from './products/attack/suite.ts';

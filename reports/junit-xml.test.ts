@@ -69,7 +69,7 @@ describe('renderJunit', () => {
     const broken: RunReport = {
       ...report,
       verdict: 'fail',
-      scenarios: [{ ...report.scenarios[0]!, verdict: 'fail', error: 'FLEETBED_ENV_START_TIMEOUT: the API did not answer /readyz within 30000 ms\n  at start (harness/env/embedded.ts:88)', invariants: [], thresholds: [] }],
+      scenarios: [{ ...report.scenarios[0]!, verdict: 'fail', error: 'FLEETBED_ENV_START_TIMEOUT: the API did not answer /readyz within 30000 ms\n  at start (harness/core/env/embedded.ts:88)', invariants: [], thresholds: [] }],
     };
     const xml = renderJunit(broken);
     expect(xml).toContain('<testcase classname="late-and-duplicate-uploads" name="scenario error" time="0.000">');

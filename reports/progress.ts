@@ -1,4 +1,4 @@
-import { FleetbedError } from '../harness/errors.ts';
+import { FleetbedError } from '../contract/fleetbed-error.ts';
 import { oneLine } from './_internals/text.ts';
 
 /** Where progress goes: `process.stderr` or anything with `write`. */

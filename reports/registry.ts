@@ -1,4 +1,4 @@
-import { FleetbedError } from '../harness/errors.ts';
+import { FleetbedError } from '../contract/fleetbed-error.ts';
 import { REPORT_HTML_FILE, renderHtml } from './html.ts';
 import { JUNIT_XML_FILE, renderJunit } from './junit-xml.ts';
 import { SUMMARY_JSON_FILE, renderSummaryJson } from './summary-json.ts';

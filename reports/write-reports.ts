@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FleetbedError } from '../harness/errors.ts';
+import { FleetbedError } from '../contract/fleetbed-error.ts';
 import { writeFileAtomic } from './_internals/atomic-write.ts';
 import { DEFAULT_REPORTERS, resolveReporters } from './registry.ts';
 import type { RunReport } from './types.ts';

@@ -15,7 +15,7 @@ export interface OfflineRunOptions {
 /**
  * Run the world for `days` days against the in-process {@link ModelPlatform}
  * instead of HTTP: the same schedule, syncs, uploads, timeouts and verdict
- * booking as the real driver (harness/fleet), minus the network. Pure and
+ * booking as the real driver (harness/core/fleet), minus the network. Pure and
  * deterministic: the ledger's digest depends only on the seed, options and code.
  */
 export function runOffline(fleet: Fleet, ledger: Ledger, options: OfflineRunOptions): { platform: ModelPlatform; endS: number } {

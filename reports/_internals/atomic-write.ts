@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { FleetbedError } from '../../harness/errors.ts';
+import { FleetbedError } from '../../contract/fleetbed-error.ts';
 
 /**
  * Writes `data` to `path` so that a reader sees either the old file or the

@@ -1,4 +1,4 @@
-import { defineAttackSuite } from '../../harness/attack/suite.ts';
+import { defineAttackSuite } from 'fleetbed';
 
 /**
  * The forged-phone suite (DESIGN.md AUTH-4): every trick a decompiled, scripted

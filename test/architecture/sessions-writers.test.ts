@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const WRITERS: Record<string, string> = {
   'reference-api/src/ingestion/store.ts': 'the upload statement: heartbeat queue insert, devices join, consumables insert',
-  'harness/bench/ota-health.ts': 'SQL seeding of a fleet for the health-gate bench: writes devices, consumables, sessions and the heartbeat itself',
+  'bench/ota-health.ts': 'SQL seeding of a fleet for the health-gate bench: writes devices, consumables, sessions and the heartbeat itself',
 };
 const INSERT_SESSIONS = /INSERT\s+INTO\s+sessions\b/i;
 
@@ -29,7 +29,7 @@ function files(dir: string): string[] {
 
 describe('who writes sessions', () => {
   it('only the upload statement (and listed seeding code that writes the heartbeat too) inserts into sessions', () => {
-    const writers = ['reference-api', 'harness', 'simulators', 'scenarios', 'reports']
+    const writers = ['reference-api', 'harness', 'bench', 'simulators', 'scenarios', 'reports']
       .flatMap((area) => files(join(ROOT, area)))
       .filter((f) => INSERT_SESSIONS.test(readFileSync(f, 'utf8')))
       .map((f) => relative(ROOT, f).split('\\').join('/'))

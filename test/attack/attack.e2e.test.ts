@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../harness/cli/main.ts';
-import { ATTACK_CASES } from '../../harness/attack/cases/index.ts';
+import { ATTACK_CASES } from '../../harness/products/attack/cases/index.ts';
 import type { RunReport } from '../../reports/types.ts';
 
 /**

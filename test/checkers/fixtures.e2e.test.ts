@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveEnvironment, type StartedEnvironment } from '../../harness/env/index.ts';
-import { runScenario } from '../../harness/run/run-scenario.ts';
-import { resolveScenario } from '../../harness/scenario/index.ts';
-import type { Behaviour } from '../../harness/scenario/types.ts';
+import { resolveEnvironment, type StartedEnvironment } from '../../harness/core/env/index.ts';
+import { runScenario } from '../../harness/products/run/run-scenario.ts';
+import { resolveScenario } from '../../harness/core/scenario/index.ts';
+import type { Behaviour } from '../../harness/core/scenario/types.ts';
 import type { ScenarioResult } from '../../reports/types.ts';
 import { WEAKNESSES, type WeaknessName } from '../fixtures/weaknesses.ts';
 

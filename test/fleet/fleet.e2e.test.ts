@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveEnvironment, type StartedEnvironment } from '../../harness/env/index.ts';
-import { runFleet, type FleetRunResult } from '../../harness/fleet/index.ts';
+import { resolveEnvironment, type StartedEnvironment } from '../../harness/core/env/index.ts';
+import { runFleet, type FleetRunResult } from '../../harness/core/fleet/index.ts';
 import { createFleet } from '../../simulators/fleet.ts';
 import type { FleetOptions } from '../../simulators/fleet-options.ts';
 import { Ledger } from '../../simulators/ledger.ts';

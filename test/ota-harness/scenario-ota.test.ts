@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { resolveScenario } from '../../harness/scenario/index.ts';
-import { seededRolloutId, toBehaviour } from '../../harness/ota/engine.ts';
+import { resolveScenario } from '../../harness/core/scenario/index.ts';
+import { seededRolloutId, toBehaviour } from '../../harness/core/ota/engine.ts';
 
 const base = { name: 'ota-x', description: 'an OTA scenario', duration: '2d' };
 const rollout = { image: { version: '2.4.0', behaviour: { kind: 'quiet-death', hoursAfterBoot: 6 } }, stages: [{ percent: 10, soak: '12h' }, { percent: 100 }] };

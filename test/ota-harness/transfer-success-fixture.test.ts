@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { resolveEnvironment } from '../../harness/env/index.ts';
-import { loadScenarios } from '../../harness/scenario/index.ts';
-import { runScenario } from '../../harness/run/run-scenario.ts';
+import { resolveEnvironment } from '../../harness/core/env/index.ts';
+import { loadScenarios } from '../../harness/core/scenario/index.ts';
+import { runScenario } from '../../harness/products/run/run-scenario.ts';
 
 /**
  * The quiet-brick canary against a platform whose rollouts advance on transfer

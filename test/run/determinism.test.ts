@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { loadScenarioFile } from '../../harness/scenario/load-scenarios.ts';
-import { applyOverrides } from '../../harness/scenario/overrides.ts';
-import { runSuite } from '../../harness/run/run-suite.ts';
+import { loadScenarioFile } from '../../harness/core/scenario/load-scenarios.ts';
+import { applyOverrides } from '../../harness/core/scenario/overrides.ts';
+import { runSuite } from '../../harness/products/run/run-suite.ts';
 
 /**
  * The same seed, scenario and code give the same ledger digest and the same

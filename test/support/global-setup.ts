@@ -3,7 +3,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
 import pg from 'pg';
-import { loadEmbeddedPostgres } from '../../harness/env/index.ts';
+import { loadEmbeddedPostgres } from '../../harness/core/env/index.ts';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {

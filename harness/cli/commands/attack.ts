@@ -1,14 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { relative } from 'node:path';
 import { defaultReportDir, resolveReporters, writeReports } from '../../../reports/index.ts';
-import { ATTACK_CASES } from '../../attack/cases/index.ts';
-import { attackReport, runAttacks, type CaseOutcome } from '../../attack/run-attacks.ts';
-import { loadCapture, replayCapture } from '../../attack/replay.ts';
-import { loadAttackSuites, SuiteError } from '../../attack/suite.ts';
-import { renderAttackTable } from '../../attack/terminal.ts';
-import type { AttackCase } from '../../attack/types.ts';
-import { resolveEnvironment } from '../../env/index.ts';
-import { ENVIRONMENT_KINDS } from '../../env/options.ts';
+import { ATTACK_CASES } from '../../products/attack/cases/index.ts';
+import { attackReport, runAttacks, type CaseOutcome } from '../../products/attack/run-attacks.ts';
+import { loadCapture, replayCapture } from '../../products/attack/replay.ts';
+import { loadAttackSuites, SuiteError } from '../../products/attack/suite.ts';
+import { renderAttackTable } from '../../products/attack/terminal.ts';
+import type { AttackCase } from '../../products/attack/types.ts';
+import { resolveEnvironment } from '../../core/env/index.ts';
+import { ENVIRONMENT_KINDS } from '../../core/env/options.ts';
 import { choiceFlag, EXIT, parseCommandArgs, UsageError } from '../usage.ts';
 
 export const ATTACK_HELP = `Usage: fleetbed attack <security suite file or directory> [options]
@@ -62,7 +62,7 @@ export async function attack(argv: string[], out: (line: string) => void): Promi
     return EXIT.ok;
   }
   if (values.list) {
-    for (const c of ATTACK_CASES) out(`${c.id}\t${c.class}\t${(await import('../../attack/run-attacks.ts')).describeExpected(c.expected)}`);
+    for (const c of ATTACK_CASES) out(`${c.id}\t${c.class}\t${(await import('../../products/attack/run-attacks.ts')).describeExpected(c.expected)}`);
     return EXIT.ok;
   }
   if (positionals.length !== 1) throw new UsageError(`fleetbed attack takes one security suite file or directory, got ${positionals.length}.`, 'Example: npx fleetbed attack scenarios/security');

@@ -1,16 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { relative } from 'node:path';
 import { colorEnabled, defaultReportDir, renderTable, writeReports, resolveReporters, type RunReport, type ScenarioResult } from '../../../reports/index.ts';
-import { ENVIRONMENT_KINDS } from '../../env/options.ts';
-import { loadScenarios } from '../../scenario/load-scenarios.ts';
-import { applyOverrides, parseDevicesOption, parseSeedOption } from '../../scenario/overrides.ts';
-import { ScenarioError } from '../../scenario/errors.ts';
-import type { ResolvedScenario } from '../../scenario/types.ts';
-import { runSuite } from '../../run/run-suite.ts';
-import { shrinkSteps } from '../../run/shrink.ts';
+import { ENVIRONMENT_KINDS } from '../../core/env/options.ts';
+import { loadScenarios } from '../../core/scenario/load-scenarios.ts';
+import { applyOverrides, parseDevicesOption, parseSeedOption } from '../../core/scenario/overrides.ts';
+import { ScenarioError } from '../../core/scenario/errors.ts';
+import type { ResolvedScenario } from '../../core/scenario/types.ts';
+import { runSuite } from '../../products/run/run-suite.ts';
+import { shrinkSteps } from '../../products/run/shrink.ts';
 import { choiceFlag, EXIT, parseCommandArgs, UsageError } from '../usage.ts';
-import { FleetHttp } from '../../fleet/http.ts';
-import { captureLine } from '../../attack/capture.ts';
+import { FleetHttp } from '../../core/fleet/http.ts';
+import { captureLine } from '../../products/attack/capture.ts';
 import { closeSync, openSync, writeSync } from 'node:fs';
 
 /** Record the fleet driver's requests into `file` (NDJSON, secrets redacted); returns the stop function (→ count). */

@@ -1,5 +1,5 @@
-import { resolveEnvironment } from '../../env/index.ts';
-import { ENVIRONMENT_KINDS } from '../../env/options.ts';
+import { resolveEnvironment } from '../../core/env/index.ts';
+import { ENVIRONMENT_KINDS } from '../../core/env/options.ts';
 import { choiceFlag, EXIT, intFlag, parseCommandArgs } from '../usage.ts';
 
 export const UP_HELP = `Usage: fleetbed up [--env embedded|url|containers] [--target-url URL] [--workers N] [--verbose]

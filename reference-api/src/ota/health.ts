@@ -15,7 +15,7 @@ export interface HealthQuery {
  * pass over the product line's rows of ota_devices (one row per device ever
  * seen, heartbeat included), every count a FILTER of the same scan — no join,
  * no per-device probe, no aggregation over sessions. Measured by
- * harness/bench/ota-health.ts: see the numbers in its header.
+ * bench/ota-health.ts: see the numbers in its header.
  *
  * With T = now and W = the window (contract/ota-rollout.ts, RolloutGate):
  * - updated (U): latest report is this rollout's `confirmed`, running its

@@ -1,0 +1,16 @@
+import { FleetbedError } from '../../../contract/fleetbed-error.ts';
+
+/** The stable codes of fault-injection errors. */
+export type FaultErrorCode =
+  /** A proxy option or fault setting is invalid; nothing was changed. */
+  'FLEETBED_FAULT_INVALID';
+
+/** An error raised while configuring fault injection. */
+export class FaultError extends FleetbedError {
+  override readonly name: string = 'FaultError';
+  declare readonly code: FaultErrorCode;
+
+  constructor(code: FaultErrorCode, message: string, options?: ErrorOptions) {
+    super(code, message, options);
+  }
+}

@@ -1,0 +1,201 @@
+import type { KeyObject } from 'node:crypto';
+import { encodeSessionRecord, packSignedRecord, sessionRecordSigningBytes } from '../../../contract/record.ts';
+import { carryOverBle } from '../../../simulators/ble-link.ts';
+import { deviceKeySeed, privateKeyFromSeed, signWith } from '../../../simulators/device-keys.ts';
+import { advanceFleet, sessionRecordOf } from '../../../simulators/device.ts';
+import type { Verdict } from '../../../simulators/ledger.ts';
+import { planUploads, syncPhone, type Collected, type UploadPlan } from '../../../simulators/phone.ts';
+import { drainPlan, endOfDayS, planDay, type SlotPlan } from '../../../simulators/schedule.ts';
+import { ensureAccess } from './accounts.ts';
+import type { FleetContext } from './context.ts';
+import { FleetRunError } from './errors.ts';
+import { expectStatus, runWorkers, type HttpResult } from './http.ts';
+
+export interface DriveOptions {
+  /** Whole days to simulate. */
+  days: number;
+  /** After the last day, the first phone of every household syncs everything still in a ring. */
+  drain: boolean;
+}
+
+interface RecordAnswer {
+  deviceId: number;
+  seq: number;
+  verdict: Verdict;
+  code?: string;
+}
+
+interface UploadAnswer {
+  status: number;
+  replayed: boolean;
+  results: RecordAnswer[];
+  counts: { stored: number; duplicate: number; rejected: number };
+}
+
+/**
+ * Run simulated time forward day by day. For each slot of a day that has
+ * syncs, the platform's clock is set to the slot's end, then the slot's phones
+ * sync in the simulation's fixed order — each sync is a pure step of the
+ * simulator, taken when a worker is free — and their uploads go out as real
+ * HTTP requests, at most `workers` at a time. Verdicts are booked in the
+ * ledger. Returns the virtual time the run ended at.
+ */
+export async function driveDays(ctx: FleetContext, options: DriveOptions): Promise<{ endS: number; daySeconds: number[]; drainSeconds: number }> {
+  const { fleet, progress } = ctx;
+  const daySeconds: number[] = [];
+  let windowStart = performance.now();
+  let windowUploads = 0;
+  const uploadsPerSecond = () => {
+    const now = performance.now();
+    const rate = ((ctx.stats.uploads - windowUploads) * 1000) / Math.max(1, now - windowStart);
+    if (now - windowStart > 5000) {
+      windowStart = now;
+      windowUploads = ctx.stats.uploads;
+    }
+    return `${Math.round(rate).toLocaleString('en-US')} uploads/s · ${ctx.stats.recordsSent.toLocaleString('en-US')} records sent`;
+  };
+  for (let day = 0; day < options.days; day++) {
+    const slots = planDay(fleet, day);
+    const total = slots.reduce((n, s) => n + s.phones.length, 0);
+    progress.start(`day ${day + 1}/${options.days}`, total, uploadsPerSecond);
+    for (const slot of slots) {
+      await ctx.hooks?.beforeSlot?.(slot.platformS * 1000);
+      await setClock(ctx, slot.platformS * 1000);
+      await runSlot(ctx, slot, false);
+    }
+    daySeconds.push(progress.end(`${ctx.stats.uploads.toLocaleString('en-US')} uploads so far`));
+  }
+  const endS = endOfDayS(fleet, options.days - 1);
+  await ctx.hooks?.beforeSlot?.(endS * 1000);
+  await setClock(ctx, endS * 1000);
+  let drainSeconds = 0;
+  if (options.drain) {
+    const plan = drainPlan(fleet, endS);
+    progress.start('drain', plan.phones.length, uploadsPerSecond);
+    await runSlot(ctx, plan, true);
+    drainSeconds = progress.end();
+  }
+  advanceFleet(fleet, endS, ctx.ledger);
+  return { endS, daySeconds, drainSeconds };
+}
+
+/** Set the platform's virtual clock (it never goes backwards). */
+export async function setClock(ctx: FleetContext, epochMs: number): Promise<void> {
+  if (epochMs === ctx.nowMs) return;
+  const r = await ctx.http.sendIdempotent('PUT', '/testbed/clock', { 'content-type': 'application/json' }, JSON.stringify({ epochMs }));
+  if (r.status === 404) throw new FleetRunError('FLEETBED_FLEET_NOT_TEST_MODE', `PUT /testbed/clock answered 404: the platform at ${ctx.http.apiUrl} is not in test mode, and a fleet run needs its virtual clock.`);
+  expectStatus(`setting the platform clock to ${new Date(epochMs).toISOString()}`, r, 200);
+  ctx.nowMs = (JSON.parse(r.text) as { epochMs: number }).epochMs;
+}
+
+/** Read the platform's virtual clock. */
+export async function readClock(ctx: FleetContext): Promise<number> {
+  const r = await ctx.http.sendIdempotent('GET', '/testbed/clock', {}, undefined);
+  if (r.status === 404) throw new FleetRunError('FLEETBED_FLEET_NOT_TEST_MODE', `GET /testbed/clock answered 404: the platform at ${ctx.http.apiUrl} is not in test mode, and a fleet run needs its virtual clock.`);
+  expectStatus('reading the platform clock', r, 200);
+  return (JSON.parse(r.text) as { epochMs: number }).epochMs;
+}
+
+async function runSlot(ctx: FleetContext, slot: SlotPlan, final: boolean): Promise<void> {
+  let i = 0;
+  await runWorkers(ctx.workers, () => {
+    if (i >= slot.phones.length) return undefined;
+    const c = syncPhone(ctx.fleet, slot.phones[i]!, slot.times[i]!, ctx.ledger, { final });
+    i++;
+    const plans = planUploads(ctx.fleet, c);
+    return async () => {
+      await relay(ctx, c, plans);
+      ctx.progress.add();
+    };
+  });
+}
+
+/** The phone relays what it collected: one upload per plan, retried after a (simulated) timeout with the same key and body. */
+async function relay(ctx: FleetContext, c: Collected, plans: UploadPlan[]): Promise<void> {
+  if (c.reinstalled) {
+    ctx.stats.reinstalls++;
+    ctx.app.signOut(c.phone);
+  }
+  if (plans.length === 0) return;
+  const keys = new Map<number, KeyObject>();
+  for (const plan of plans) {
+    const startedAt: number[] = [];
+    const records: string[] = [];
+    for (let k = plan.start; k < plan.end; k++) {
+      const d = c.devices[k]!;
+      let key = keys.get(d);
+      if (!key) keys.set(d, (key = privateKeyFromSeed(deviceKeySeed(ctx.fleet.seed, d))));
+      const record = sessionRecordOf(ctx.fleet, d, c.seqs[k]!, c.times[k]!);
+      const bytes = encodeSessionRecord(record);
+      // The device signs and sends over BLE; the phone uploads what the framing delivered.
+      const signed = packSignedRecord(bytes, signWith(key, sessionRecordSigningBytes(bytes)));
+      records.push(Buffer.from(carryOverBle(record.deviceId, record.seq, signed)).toString('base64url'));
+      startedAt.push(record.startedAt);
+    }
+    const body = JSON.stringify({ records });
+    let answer = await upload(ctx, c.phone, plan.idempotencyKey, body);
+    if (plan.timeoutAfterCommit) {
+      // The phone gave up waiting: it never saw `answer`, and sends the same key and body again.
+      const again = await upload(ctx, c.phone, plan.idempotencyKey, body);
+      ctx.stats.replays++;
+      ctx.ledger.recordReplay(again.replayed && sameAnswer(answer, again), `upload ${plan.idempotencyKey} of phone ${c.phone}: the retry ${again.replayed ? 'was replayed' : 'was not marked Idempotent-Replayed'} with ${sameAnswer(answer, again) ? 'the same' : 'a different'} answer (${answer.status} → ${again.status})`);
+      answer = again;
+    }
+    book(ctx, c, plan, answer, startedAt);
+  }
+}
+
+async function upload(ctx: FleetContext, p: number, key: string, body: string): Promise<UploadAnswer> {
+  for (let attempt = 0; ; attempt++) {
+    await ensureAccess(ctx, p, attempt > 0);
+    const sentAt = performance.now();
+    // Uploads carry an Idempotency-Key, so retrying through resets and restarts is safe: allow ~25 s of backoff.
+    const r: HttpResult = await ctx.http.sendIdempotent('POST', '/v2/uploads', { 'content-type': 'application/json', authorization: `Bearer ${ctx.app.accessToken(p)}`, 'idempotency-key': key }, body, 9);
+    ctx.stats.uploads++;
+    if (r.status === 401 && attempt < 2) continue;
+    if (r.status === 409 && r.text.includes('idempotency-key-in-flight') && attempt < 20) {
+      ctx.stats.uploadRetries++;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      continue;
+    }
+    expectStatus(`upload ${key} of phone ${p}`, r, 200, 422);
+    const parsed = JSON.parse(r.text) as { results?: RecordAnswer[]; counts?: UploadAnswer['counts'] };
+    if (!Array.isArray(parsed.results) || !parsed.counts) expectStatus(`upload ${key} of phone ${p} (answer without per-record results)`, r, -1);
+    ctx.stats.recordsSent += parsed.results!.length;
+    ctx.hooks?.upload?.({
+      platformMs: ctx.nowMs,
+      latencyMs: performance.now() - sentAt,
+      status: r.status,
+      counts: parsed.counts!,
+      late: parsed.results!.filter((x) => x.code === 'too-late').length,
+      replayed: r.headers['idempotent-replayed'] === 'true',
+    });
+    return { status: r.status, replayed: r.headers['idempotent-replayed'] === 'true', results: parsed.results!, counts: parsed.counts! };
+  }
+}
+
+function sameAnswer(a: UploadAnswer, b: UploadAnswer): boolean {
+  if (a.status !== b.status || a.results.length !== b.results.length) return false;
+  if (a.counts.stored !== b.counts.stored || a.counts.duplicate !== b.counts.duplicate || a.counts.rejected !== b.counts.rejected) return false;
+  return a.results.every((r, i) => {
+    const o = b.results[i]!;
+    return r.deviceId === o.deviceId && r.seq === o.seq && r.verdict === o.verdict && r.code === o.code;
+  });
+}
+
+function book(ctx: FleetContext, c: Collected, plan: UploadPlan, answer: UploadAnswer, startedAt: number[]): void {
+  const { fleet, ledger } = ctx;
+  if (answer.results.length !== plan.end - plan.start) {
+    ledger.violation({ check: 'answer-count', detail: `upload ${plan.idempotencyKey}: ${plan.end - plan.start} records sent, ${answer.results.length} verdicts returned` });
+  }
+  for (let i = 0; i < answer.results.length && plan.start + i < plan.end; i++) {
+    const r = answer.results[i]!;
+    const d = c.devices[plan.start + i]!;
+    const seq = c.seqs[plan.start + i]!;
+    if (r.deviceId !== fleet.deviceId(d) || r.seq !== seq) {
+      ledger.violation({ check: 'answer-order', deviceId: fleet.deviceId(d), seq, detail: `verdict ${i} of upload ${plan.idempotencyKey} names device ${r.deviceId} seq ${r.seq}` });
+      continue;
+    }
+    ledger.recordVerdict(d, seq, startedAt[i]!, ctx.nowMs, r.verdict, r.code);
+  }
+}

@@ -1,0 +1,137 @@
+import { createPublicKey, verify } from 'node:crypto';
+import pg from 'pg';
+import { readRecordDeviceId, readRecordSeq, sessionRecordSigningBytes } from '../../../contract/record.ts';
+import { deviceKeySeed, privateKeyFromSeed } from '../../../simulators/device-keys.ts';
+import type { Ledger } from '../../../simulators/ledger.ts';
+import { ensureAccess } from './accounts.ts';
+import type { FleetContext } from './context.ts';
+import { expectStatus } from './http.ts';
+
+/** What the platform holds compared with the ledger. */
+export interface Reconciliation {
+  /** `sql`: every device, through DATABASE_URL. `api-sample`: a sample of devices, through the sessions API. */
+  method: 'sql' | 'api-sample';
+  devicesChecked: number;
+  /** Rows (sql) or sessions (api) the platform holds for the checked devices. */
+  storedOnPlatform: number;
+  /** What the ledger says those devices should hold. */
+  storedInLedger: number;
+  /** Devices whose count, highest seq or seq sum differ. */
+  mismatches: number;
+  /** Stored records whose signature was re-verified against the device's key (AUTH-1 sample). */
+  signaturesVerified: number;
+  signatureFailures: number;
+  examples: string[];
+  ok: boolean;
+}
+
+const RANGE = 250_000;
+const SIGNATURE_SAMPLE = 500;
+
+/**
+ * ING-1 against the platform, for every device: per device, the number of
+ * stored sessions, the highest seq and the sum of seqs (mod 2^32) must equal
+ * the ledger's — so every record relayed and accepted is stored exactly once,
+ * and nothing is stored that no device produced. A sample of stored rows is
+ * re-verified against the device keys (AUTH-1). Only reads.
+ */
+export async function reconcileSql(ledger: Ledger, databaseUrl: string): Promise<Reconciliation> {
+  const fleet = ledger.fleet;
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const out: Reconciliation = { method: 'sql', devicesChecked: fleet.deviceCount, storedOnPlatform: 0, storedInLedger: 0, mismatches: 0, signaturesVerified: 0, signatureFailures: 0, examples: [], ok: false };
+  try {
+    const seen = new Uint8Array(fleet.deviceCount);
+    for (let lo = 0; lo < fleet.deviceCount; lo += RANGE) {
+      const hi = Math.min(fleet.deviceCount, lo + RANGE);
+      const { rows } = await client.query<{ device_id: string; n: number; max: string; sum: string }>(
+        `SELECT device_id::text, count(*)::int AS n, max(seq)::text AS max, (sum(seq) % 4294967296)::text AS sum
+           FROM sessions WHERE device_id >= $1 AND device_id <= $2 GROUP BY device_id`,
+        [fleet.deviceId(lo), fleet.deviceId(hi - 1)],
+      );
+      for (const r of rows) {
+        const d = fleet.deviceIndex(Number(r.device_id));
+        seen[d] = 1;
+        out.storedOnPlatform += r.n;
+        compare(out, ledger, d, r.n, Number(r.max), Number(r.sum));
+      }
+    }
+    for (let d = 0; d < fleet.deviceCount; d++) {
+      out.storedInLedger += ledger.stored[d]!;
+      if (!seen[d] && ledger.stored[d]! > 0) compare(out, ledger, d, 0, 0, 0);
+    }
+    const ids: number[] = [];
+    const step = Math.max(1, Math.floor(fleet.deviceCount / SIGNATURE_SAMPLE));
+    for (let d = 0; d < fleet.deviceCount && ids.length < SIGNATURE_SAMPLE; d += step) if (ledger.stored[d]! > 0) ids.push(fleet.deviceId(d));
+    const sample = await client.query<{ record: Buffer; signature: Buffer }>(
+      'SELECT DISTINCT ON (device_id) record, signature FROM sessions WHERE device_id = ANY($1::bigint[]) ORDER BY device_id, seq DESC',
+      [ids],
+    );
+    for (const { record, signature } of sample.rows) {
+      const d = fleet.deviceIndex(readRecordDeviceId(record));
+      const publicKey = createPublicKey(privateKeyFromSeed(deviceKeySeed(fleet.seed, d)));
+      if (verify(null, sessionRecordSigningBytes(record), publicKey, signature)) out.signaturesVerified++;
+      else {
+        out.signatureFailures++;
+        example(out, `device ${readRecordDeviceId(record)} seq ${readRecordSeq(record)}: the stored signature does not verify under the device's key`);
+      }
+    }
+  } finally {
+    await client.end();
+  }
+  out.ok = out.mismatches === 0 && out.signatureFailures === 0 && out.storedOnPlatform === out.storedInLedger;
+  return out;
+}
+
+/**
+ * ING-1 through the API, for platforms without a database URL: `sample`
+ * devices spread over the fleet, each listed by its owner through
+ * GET /v2/devices/{id}/sessions (all pages), compared like reconcileSql.
+ */
+export async function reconcileApi(ctx: FleetContext, sample: number): Promise<Reconciliation> {
+  const { fleet, ledger, app, http } = ctx;
+  const out: Reconciliation = { method: 'api-sample', devicesChecked: 0, storedOnPlatform: 0, storedInLedger: 0, mismatches: 0, signaturesVerified: 0, signatureFailures: 0, examples: [], ok: false };
+  const step = Math.max(1, Math.floor(fleet.deviceCount / sample));
+  for (let d = 0; d < fleet.deviceCount && out.devicesChecked < sample; d += step) {
+    const p = fleet.hhFirstPhone[fleet.householdOfDevice(d)]!;
+    let n = 0;
+    let max = 0;
+    let sum = 0;
+    let cursor: string | null = null;
+    do {
+      await ensureAccess(ctx, p);
+      const path: string = `/v2/devices/${fleet.deviceId(d)}/sessions?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const r = await http.json<{ sessions: Array<{ seq: number }>; nextCursor: string | null }>('GET', path, undefined, { authorization: `Bearer ${app.accessToken(p)}` });
+      expectStatus(`listing the sessions of device ${fleet.deviceId(d)}`, r, 200);
+      for (const s of r.body.sessions) {
+        n++;
+        max = Math.max(max, s.seq);
+        sum = (sum + s.seq) % 0x1_0000_0000;
+      }
+      cursor = r.body.nextCursor;
+    } while (cursor);
+    out.devicesChecked++;
+    out.storedOnPlatform += n;
+    out.storedInLedger += ledger.stored[d]!;
+    compare(out, ledger, d, n, max, sum);
+  }
+  out.ok = out.mismatches === 0 && out.storedOnPlatform === out.storedInLedger;
+  return out;
+}
+
+function compare(out: Reconciliation, ledger: Ledger, d: number, n: number, max: number, sum: number): void {
+  if (d < 0) {
+    out.mismatches++;
+    example(out, `a stored row names a device outside the fleet`);
+    return;
+  }
+  const want = { n: ledger.stored[d]!, max: ledger.storedMax[d]!, sum: ledger.storedSum[d]! };
+  if (n !== want.n || max !== want.max || sum !== want.sum) {
+    out.mismatches++;
+    example(out, `device ${ledger.fleet.deviceId(d)}: platform holds ${n} sessions (max seq ${max}, seq sum ${sum}), ledger expects ${want.n} (max ${want.max}, sum ${want.sum}); produced ${ledger.fleet.seq[d]}, relayed ${ledger.relayed[d]}, rejected ${ledger.rejected[d]}`);
+  }
+}
+
+function example(out: Reconciliation, text: string): void {
+  if (out.examples.length < 20) out.examples.push(text);
+}

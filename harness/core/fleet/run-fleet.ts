@@ -1,0 +1,219 @@
+import { createFleet, type Fleet } from '../../../simulators/fleet.ts';
+import { resolveFleetOptions, type FleetOptions } from '../../../simulators/fleet-options.ts';
+import { Identities } from '../../../simulators/identities.ts';
+import { Ledger, type LedgerTotals, type LedgerViolation, type PlatformRules } from '../../../simulators/ledger.ts';
+import type { StartedEnvironment } from '../env/types.ts';
+import { signUpHouseholds } from './accounts.ts';
+import { AppState } from './app-state.ts';
+import type { DriverStats, FleetContext, FleetHooks } from './context.ts';
+import { driveDays, readClock } from './drive.ts';
+import { FleetRunError } from './errors.ts';
+import { FleetHttp } from './http.ts';
+import { Progress, type ProgressOptions } from './progress.ts';
+import { reconcileApi, reconcileSql, type Reconciliation } from './reconcile.ts';
+import { provisionAndBond } from './setup.ts';
+
+/** Defaults of a fleet run, in one place. */
+export const FLEET_RUN_DEFAULTS = Object.freeze({
+  /** Whole days of virtual time to simulate. */
+  days: 1,
+  /** After the last day, every household's first phone syncs what is left in the rings. */
+  drain: true,
+  /** Driver tasks (so HTTP requests) in flight at most. */
+  workers: 64,
+  /** Devices per bulk-provisioning request (whole households). */
+  chunkDevices: 25_000,
+  /** Devices listed through the sessions API when the platform's database is not reachable. */
+  apiSample: 200,
+});
+
+export interface FleetRunOptions {
+  /** A started environment: the platform to drive (its clock must be controllable: test mode). */
+  environment: Pick<StartedEnvironment, 'apiUrl' | 'factorySecret' | 'databaseUrl'>;
+  /** The simulated fleet (seed, devices, behaviour knobs). */
+  fleet?: FleetOptions;
+  days?: number;
+  drain?: boolean;
+  workers?: number;
+  /** HTTP connections (default: `workers`). */
+  connections?: number;
+  chunkDevices?: number;
+  apiSample?: number;
+  /**
+   * How to compare the ledger with the platform: `sql` (every device, needs the
+   * database URL), `api` (a sample through the sessions API), `both`, or `auto`
+   * (sql when the database URL is known, else api). Default auto.
+   */
+  reconcile?: 'auto' | 'sql' | 'api' | 'both';
+  /** The platform's time rules, if not the reference API's defaults. */
+  rules?: Partial<PlatformRules>;
+  progress?: ProgressOptions;
+  /** Observers the runner plugs in (fault timeline, upload history). */
+  hooks?: FleetHooks;
+  /** Reads CPU seconds used so far by named process groups (e.g. harness, api, postgres); each phase then reports its share. */
+  cpuSampler?: () => Record<string, number>;
+}
+
+/** What a run did, how long each phase took, and whether the books balance. */
+export interface FleetRunResult {
+  ok: boolean;
+  seed: number;
+  devices: number;
+  households: number;
+  phones: number;
+  simulatedDays: number;
+  ledgerDigest: string;
+  totals: LedgerTotals;
+  violations: LedgerViolation[];
+  reconciliation: Reconciliation;
+  /** The sessions-API sample reconciliation, when `reconcile` was `both`. */
+  apiReconciliation?: Reconciliation;
+  stats: DriverStats;
+  requests: number;
+  /** Bytes of simulator state (fleet + ledger columns) per device. */
+  bytesPerDevice: number;
+  /** Heap + array-buffer growth (after GC when exposed) from building fleet and ledger, per device. */
+  heapBytesPerDevice: number;
+  /** Driver-side app state (tokens, account ids) per device. */
+  appBytesPerDevice: number;
+  /** Wall seconds per phase. */
+  phases: Record<string, number>;
+  /** CPU seconds per phase and process group, when a cpuSampler was given. */
+  phaseCpu: Record<string, Record<string, number>>;
+  wallSeconds: number;
+  /** The replay line: run this again to get the same world. */
+  replay: string;
+  fleet: Fleet;
+  ledger: Ledger;
+}
+
+/**
+ * Drive a simulated fleet against a platform: build the fleet (columns), sign
+ * up its households, provision and bond every device, simulate `days` days of
+ * brushing and syncing as real uploads, then reconcile the ledger with what
+ * the platform stored (SQL when the database URL is known, else a sample
+ * through the sessions API).
+ */
+export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult> {
+  const o = { ...FLEET_RUN_DEFAULTS, ...stripUndefined(options) };
+  for (const k of ['days', 'workers', 'chunkDevices', 'apiSample'] as const) {
+    if (!Number.isInteger(o[k]) || o[k] < 1) throw new FleetRunError('FLEETBED_FLEET_RUN_OPTIONS_INVALID', `${k} must be an integer ≥ 1, got ${JSON.stringify(o[k])}. Nothing was started.`);
+  }
+  const fleetOptions = resolveFleetOptions(options.fleet ?? {});
+  const started = performance.now();
+  const phases: Record<string, number> = {};
+  const phaseCpu: Record<string, Record<string, number>> = {};
+  let cpuMark = options.cpuSampler?.();
+  const cpuPhase = (name: string) => {
+    if (!options.cpuSampler || !cpuMark) return;
+    const now = options.cpuSampler();
+    phaseCpu[name] = Object.fromEntries(Object.keys(now).map((k) => [k, round(now[k]! - (cpuMark![k] ?? 0))]));
+    cpuMark = now;
+  };
+  const progress = new Progress(o.progress);
+  const http = new FleetHttp(options.environment.apiUrl, o.connections ?? o.workers);
+  try {
+    const startMs = await readClockWith(http);
+    let t = performance.now();
+    gc();
+    const before = memory();
+    const fleet = createFleet(fleetOptions, Math.ceil(startMs / 1000));
+    const ledger = new Ledger(fleet, o.rules ?? {});
+    gc();
+    const heapBytesPerDevice = Math.max(0, memory() - before) / fleet.deviceCount;
+    const identities = new Identities(fleet.seed);
+    const app = new AppState(fleet);
+    phases.buildFleet = seconds(t);
+    cpuPhase('buildFleet');
+    progress.log(`fleet: ${fleet.deviceCount.toLocaleString('en-US')} devices in ${fleet.householdCount.toLocaleString('en-US')} households with ${fleet.phoneCount.toLocaleString('en-US')} phones (seed ${fleet.seed}), ${((fleet.stateBytes() + ledger.stateBytes()) / fleet.deviceCount).toFixed(1)} bytes/device`);
+
+    const stats: DriverStats = { accounts: 0, signIns: 0, refreshes: 0, bonds: 0, uploads: 0, uploadRetries: 0, replays: 0, reinstalls: 0, recordsSent: 0 };
+    const ctx: FleetContext = { http, fleet, ledger, app, identities, progress, factorySecret: options.environment.factorySecret, workers: o.workers, nowMs: startMs, stats, ...(options.hooks ? { hooks: options.hooks } : {}) };
+
+    t = performance.now();
+    await signUpHouseholds(ctx);
+    phases.accounts = seconds(t);
+    cpuPhase('accounts');
+
+    t = performance.now();
+    const { provisionSeconds } = await provisionAndBond(ctx, o.chunkDevices);
+    phases.provisionAndBond = seconds(t);
+    phases.provisionRequests = round(provisionSeconds);
+    cpuPhase('provisionAndBond');
+
+    t = performance.now();
+    const drive = await driveDays(ctx, { days: o.days, drain: o.drain });
+    phases.simulate = seconds(t);
+    drive.daySeconds.forEach((s, i) => (phases[`day${i + 1}`] = round(s)));
+    if (o.drain) phases.drain = round(drive.drainSeconds);
+    cpuPhase('simulate');
+
+    ledger.close();
+    t = performance.now();
+    const mode = options.reconcile ?? 'auto';
+    const databaseUrl = options.environment.databaseUrl;
+    if ((mode === 'sql' || mode === 'both') && !databaseUrl) {
+      throw new FleetRunError('FLEETBED_FLEET_RUN_OPTIONS_INVALID', `reconcile: '${mode}' needs the platform's database URL (DATABASE_URL), and the environment has none; use 'api' or 'auto'.`);
+    }
+    const reconciliation = databaseUrl && mode !== 'api' ? await reconcileSql(ledger, databaseUrl) : await reconcileApi(ctx, o.apiSample);
+    const apiReconciliation = mode === 'both' ? await reconcileApi(ctx, o.apiSample) : undefined;
+    phases.reconcile = seconds(t);
+    cpuPhase('reconcile');
+    const totals = ledger.totals();
+    progress.log(
+      `reconciled (${reconciliation.method}): ${reconciliation.storedOnPlatform.toLocaleString('en-US')} stored on the platform, ${reconciliation.storedInLedger.toLocaleString('en-US')} in the ledger, ${reconciliation.mismatches} mismatched devices, ${totals.violations} ledger violations`,
+    );
+    return {
+      ok: reconciliation.ok && (apiReconciliation?.ok ?? true) && totals.violations === 0,
+      seed: fleet.seed,
+      devices: fleet.deviceCount,
+      households: fleet.householdCount,
+      phones: fleet.phoneCount,
+      simulatedDays: o.days,
+      ledgerDigest: ledger.digest(),
+      totals,
+      violations: ledger.violations(),
+      reconciliation,
+      ...(apiReconciliation ? { apiReconciliation } : {}),
+      stats,
+      requests: http.requests,
+      bytesPerDevice: round((fleet.stateBytes() + ledger.stateBytes()) / fleet.deviceCount),
+      heapBytesPerDevice: round(heapBytesPerDevice),
+      appBytesPerDevice: round(app.stateBytes() / fleet.deviceCount),
+      phases,
+      phaseCpu,
+      wallSeconds: seconds(started),
+      replay: `npm run bench:fleet -- --devices ${fleet.deviceCount} --seed ${fleet.seed} --days ${o.days}`,
+      fleet,
+      ledger,
+    };
+  } finally {
+    await http.close();
+  }
+}
+
+async function readClockWith(http: FleetHttp): Promise<number> {
+  const ctx = { http } as FleetContext;
+  return readClock(ctx);
+}
+
+function memory(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
+function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+function seconds(since: number): number {
+  return round((performance.now() - since) / 1000);
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,66 @@
+import { FLEET_DEFAULTS } from '../../../simulators/fleet-options.ts';
+import type { Behaviour, EnvHints, ProductMix } from './types.ts';
+import type { Duration } from './duration.ts';
+import { deepFreeze } from './_internals/deep-freeze.ts';
+
+/**
+ * Every scenario default, in one place. Behaviour rates are the fleet simulator's own
+ * defaults (simulators/fleet-options.ts), read through, so the two never disagree.
+ * Every fault is off unless the timeline names it.
+ */
+export const SCENARIO_DEFAULTS = deepFreeze({
+  seed: '1',
+  fleet: {
+    devices: FLEET_DEFAULTS.devices,
+    mix: 'households' as Readonly<ProductMix> | 'households',
+  },
+  duration: '1d' as Duration,
+  behaviour: {
+    syncPerDay: FLEET_DEFAULTS.phones.openPerDay,
+    latePhones: FLEET_DEFAULTS.phones.lazyFraction,
+    lateSyncPerDay: FLEET_DEFAULTS.phones.lazyOpenPerDay,
+    outOfRange: complement(FLEET_DEFAULTS.phones.inRange),
+    retryAfterCommit: FLEET_DEFAULTS.phones.timeoutAfterCommit,
+    reinstall: FLEET_DEFAULTS.phones.reinstallPerSync,
+    reorder: FLEET_DEFAULTS.phones.reorder,
+    twoPhones: FLEET_DEFAULTS.household.secondPhoneProbability,
+    clockOffsetS: FLEET_DEFAULTS.clock.maxInitialOffsetS,
+    clockDriftPpm: FLEET_DEFAULTS.clock.maxDriftPpm,
+    clockResetPerDay: FLEET_DEFAULTS.clock.resetPerDay,
+    unknownHead: FLEET_DEFAULTS.heads.unknownHeadProbability,
+    ringSize: FLEET_DEFAULTS.device.ringCapacity,
+  } satisfies Behaviour as Behaviour,
+  /** Defaults of one fault-timeline entry. */
+  fault: {
+    probability: 1,
+    /** Window length of a proxy fault. */
+    duration: '1h' as Duration,
+    count: null as number | null,
+    latency: { ms: 200, jitterMs: 0 },
+    'http-5xx': { status: 503 },
+  },
+  invariants: 'all' as const,
+  thresholds: {} as Record<string, readonly string[]>,
+  env: {} as EnvHints,
+  /** Defaults of the `ota` section (OTA scenarios only). */
+  ota: {
+    productLine: 'adult-brush' as 'adult-brush' | 'kids-brush' | 'interdental',
+    sessionsPerDay: 2,
+    monitorEvery: '1h' as Duration,
+    bootLimit: 3,
+    rollout: {
+      at: '0h' as Duration,
+      policy: 'health-gate' as 'health-gate' | 'transfer-success',
+      stages: [{ percent: 100, soak: '0h' as Duration }],
+    },
+    image: { antiRollbackCounter: 2, sizeBytes: 65_536, behaviour: { kind: 'good' } },
+    /** The invariants an OTA scenario checks when it names none. */
+    invariants: ['OTA-1', 'OTA-2', 'OTA-3', 'OTA-4', 'OTA-5', 'OTA-6', 'OTA-7'] as const,
+  },
+});
+
+/** `1 - p` without floating-point dust (`1 - 0.93` is 0.06999999999999995). */
+export function complement(p: number): number {
+  return Math.round((1 - p) * 1e12) / 1e12;
+}
+

@@ -1,0 +1,241 @@
+import type { DayTime, Duration } from './duration.ts';
+import type { InvariantId } from './invariants.ts';
+import type { SeedInput } from './seed.ts';
+
+/**
+ * Shares of the fleet per product line. Need not sum to 1 (they are normalized); a line
+ * left out has no devices.
+ */
+export interface ProductMix {
+  adultBrush: number;
+  kidsBrush: number;
+  interdental: number;
+}
+
+/**
+ * How the fleet and its phones behave. Every field maps onto one knob of the fleet
+ * simulator (simulators/fleet-options.ts); the default is that knob's default. Rates are
+ * probabilities in [0, 1].
+ *
+ * Duplicates have no knob of their own: they come from `twoPhones` (both phones relay the
+ * same records), `retryAfterCommit` (same Idempotency-Key, same body) and `reinstall` (an app
+ * that forgot what it relayed sends it again under new keys).
+ */
+export interface Behaviour {
+  /** Chance per day that an ordinary phone opens the app and syncs. → `phones.openPerDay` */
+  syncPerDay: number;
+  /** Fraction of phones that go days without syncing, so their uploads arrive late. → `phones.lazyFraction` */
+  latePhones: number;
+  /** Chance per day that one of the late phones syncs. → `phones.lazyOpenPerDay` */
+  lateSyncPerDay: number;
+  /** Chance that a device is out of BLE range when its phone syncs (its records wait, or are lost when its memory fills). → `1 - phones.inRange` */
+  outOfRange: number;
+  /** Chance per upload that the phone times out after the server committed and retries the same request. → `phones.timeoutAfterCommit` */
+  retryAfterCommit: number;
+  /** Chance per sync that the app was reinstalled: fresh sign-in, no memory of what it relayed. → `phones.reinstallPerSync` */
+  reinstall: number;
+  /** Phones shuffle a sync's records and send the newest batch first. → `phones.reorder` */
+  reorder: boolean;
+  /** In a household with two adults, the chance that both run the app (two phones relay the same devices). → `household.secondPhoneProbability` */
+  twoPhones: number;
+  /** A device clock starts off by up to ± this many seconds. → `clock.maxInitialOffsetS` */
+  clockOffsetS: number;
+  /** A device crystal drifts by up to ± this many parts per million. → `clock.maxDriftPpm` */
+  clockDriftPpm: number;
+  /** Chance per device per day that its clock resets (flat battery). → `clock.resetPerDay` */
+  clockResetPerDay: number;
+  /** Chance that a new brush head carries an id outside every known range. → `heads.unknownHeadProbability` */
+  unknownHead: number;
+  /** Records a device keeps (1–32); older ones not yet collected are lost at the device. → `device.ringCapacity` */
+  ringSize: number;
+}
+
+/** The faults a scenario timeline can hold. */
+export type FaultKind = 'restart-api' | 'restart-postgres' | 'connection-reset' | 'latency' | 'http-5xx' | 'drop-response-after-commit';
+
+/** Faults executed by the runner through the environment (`restartApi()`, `restartDatabase()`): they happen once, at `at`. */
+export type RestartFaultKind = 'restart-api' | 'restart-postgres';
+
+/** Faults the in-process TCP proxy injects into requests during a window of simulated time. */
+export type ProxyFaultKind = Exclude<FaultKind, RestartFaultKind>;
+
+/** Which requests a proxy fault may hit. Default: every request. */
+export interface RequestMatch {
+  /** HTTP method, e.g. `POST`. */
+  method?: string;
+  /** Request-target prefix, e.g. `/v2/uploads`. */
+  pathPrefix?: string;
+}
+
+interface FaultAt {
+  /** When: an offset from the start (`'12h'`, `'1d6h'`) or a calendar point (`{ day: 2, hour: 3 }`, day 1 is the first day). */
+  at: Duration | DayTime;
+}
+
+interface WindowFault extends FaultAt {
+  /** Chance that each matching request is hit while the window is open. Default 1. */
+  probability?: number;
+  /** How long the window stays open. Default `'1h'`. */
+  duration?: Duration;
+  /** Hit at most this many requests in the window. Default: no limit. */
+  count?: number;
+}
+
+/** One entry of a scenario's fault timeline, as written. */
+export type FaultInput =
+  | (FaultAt & {
+      fault: RestartFaultKind;
+      /** Chance that the restart happens at all (a seeded draw). Default 1. */
+      probability?: number;
+    })
+  | (WindowFault & { fault: 'latency'; params?: RequestMatch & { /** Added delay in ms. Default 200. */ ms?: number; /** Extra delay drawn uniformly from [0, jitterMs]. Default 0. */ jitterMs?: number } })
+  | (WindowFault & { fault: 'http-5xx'; params?: RequestMatch & { /** Status answered instead of forwarding. Default 503. */ status?: number } })
+  | (WindowFault & { fault: 'connection-reset' | 'drop-response-after-commit'; params?: RequestMatch });
+
+/** Hints to the runner about the environment; the command line wins over each. */
+export interface EnvHints {
+  /** Preferred provider when the command line names none. */
+  provider?: 'embedded' | 'url' | 'containers';
+  /** `FLEETBED_WORKERS` for an API the harness starts. */
+  apiWorkers?: number;
+  /** Extra environment variables for an API the harness starts. */
+  apiEnv?: Record<string, string>;
+  /** Requests the harness keeps in flight at most. */
+  harnessWorkers?: number;
+}
+
+/** A scenario as written in `scenarios/**` (`export default defineScenario({...})`, or a JSON/YAML twin). */
+export interface Scenario {
+  /** kebab-case, unique in a suite: `late-and-duplicate-uploads`. */
+  name: string;
+  /** One or two sentences: what this scenario exercises. Shown in reports. */
+  description: string;
+  /** Default root seed (u64); `--seed` overrides it. Default 1. */
+  seed?: SeedInput;
+  fleet?: {
+    /** Number of devices, 1 to 1,000,000; `--devices` overrides it. Default 1000. */
+    devices?: number;
+    /** Product-line shares, or `'households'` (default): whatever ordinary households own. */
+    mix?: Partial<ProductMix> | 'households';
+  };
+  /** Simulated time to run, in whole hours: `'3d'`, `'36h'`. Default `'1d'`. */
+  duration?: Duration;
+  /** Behaviour rates; each defaults to the fleet simulator's. */
+  behaviour?: Partial<Behaviour>;
+  /** Fault timeline. Default: none (every fault is off). */
+  faults?: FaultInput[];
+  /** Invariants to check, or `'all'` (default): every one `fleetbed run` checks. */
+  invariants?: 'all' | InvariantId[];
+  /** k6-style thresholds: `{ http_req_duration: ['p(99)<250'], upload_errors: ['rate<0.01'] }`. */
+  thresholds?: Record<string, string[]>;
+  env?: EnvHints;
+  /** OTA scenario: rollouts of firmware images against a reporting fleet (harness/core/ota). */
+  ota?: OtaInput;
+}
+
+/** A fault of the timeline after validation, times in simulated seconds since the start. */
+export interface ResolvedFault {
+  /** Position in the scenario's `faults` array. */
+  readonly index: number;
+  readonly fault: FaultKind;
+  readonly at: number;
+  /** Restart: chance it happens. Proxy fault: chance per matching request. */
+  readonly probability: number;
+  /** Window length in seconds; 0 for restarts. */
+  readonly durationSeconds: number;
+  /** Most requests hit in the window; `null`: no limit (and always for restarts). */
+  readonly count: number | null;
+  /** Kind-specific parameters with defaults filled: latency `ms`/`jitterMs`, http-5xx `status`; `method`/`pathPrefix` when given. */
+  readonly params: Readonly<{ method?: string; pathPrefix?: string; ms?: number; jitterMs?: number; status?: number }>;
+}
+
+/** A scenario after defaults are filled and every field validated. Deeply frozen. */
+export interface ResolvedScenario {
+  readonly name: string;
+  readonly description: string;
+  /** Where it came from (path relative to the working directory), or `<inline>`. */
+  readonly file: string;
+  /** Canonical decimal u64. */
+  readonly seed: string;
+  readonly fleet: { readonly devices: number; readonly mix: Readonly<ProductMix> | 'households' };
+  /** Canonical form, e.g. `'1d12h'`. */
+  readonly duration: Duration;
+  readonly durationSeconds: number;
+  readonly behaviour: Readonly<Behaviour>;
+  /** In file order (`index` is the position); the fault schedule (harness/core/faults) orders them in time. */
+  readonly faults: readonly ResolvedFault[];
+  readonly invariants: readonly InvariantId[];
+  readonly thresholds: Readonly<Record<string, readonly string[]>>;
+  readonly env: Readonly<EnvHints>;
+  /** What the environment must offer, derived from the fault timeline. */
+  readonly requires: Readonly<{ restartApi: boolean; restartDatabase: boolean; faultProxy: boolean }>;
+  /** Present for an OTA scenario: `fleetbed run` hands it to harness/core/ota. */
+  readonly ota?: ResolvedOta;
+}
+
+/**
+ * An OTA scenario (`ota` section): a fleet that brushes and reports while the
+ * platform rolls firmware out to one product line. See harness/core/ota/README.md in
+ * harness/core/ota/engine.ts for how it is driven.
+ */
+export interface OtaImageInput {
+  /** "major.minor.patch"; must be newer than the line's factory image to be offered. */
+  version: string;
+  /** Anti-rollback counter the image carries. Default 2 (factory images carry 1). */
+  antiRollbackCounter?: number;
+  /** Image size in bytes (chunks of 4 KiB through the phone). Default 65536. */
+  sizeBytes?: number;
+  /** The latent behaviour the testbed plants (simulators/ota/behaviour.ts). Default good. */
+  behaviour?:
+    | { kind: 'good' }
+    | { kind: 'corrupt-transfer'; chunk?: number; probability?: number }
+    | { kind: 'boot-loop'; probability?: number }
+    | { kind: 'quiet-death'; hoursAfterFirstCharge?: number; batteryBelowPct?: number; hoursAfterBoot?: number; affectedShare?: number }
+    | { kind: 'head-fault'; headType: 'adult-clean' | 'adult-sensitive' | 'adult-whitening' | 'kids' | 'interdental-tip'; effect: 'quiet' | 'boot-loop' };
+}
+
+export interface OtaRolloutInput {
+  /** When the operator creates it (offset from the start). Default '0h'. */
+  at?: Duration;
+  image: OtaImageInput;
+  /** Default 'health-gate'. */
+  policy?: 'health-gate' | 'transfer-success';
+  /** Stages: percent of the eligible fleet and/or a device cap, and a soak. Default one stage: 100 %, no soak. */
+  stages?: Array<{ percent?: number; maxDevices?: number; soak?: Duration }>;
+  /** Gate parameters (contract/ota-rollout.ts RolloutGate); `window` replaces windowSeconds. */
+  gate?: { window?: Duration; minSample?: number; minHealthRatio?: number; maxFailureRate?: number; failureMinSample?: number };
+  /** What the rollout must end as; checked as `ota_outcome` thresholds. */
+  expect?: { state?: 'active' | 'halted' | 'completed'; haltStage?: number; haltReason?: 'health-gate' | 'failure-threshold'; maxOffers?: number };
+}
+
+export interface OtaInput {
+  /** The product line the rollouts target. Default 'adult-brush'. */
+  productLine?: 'adult-brush' | 'kids-brush' | 'interdental';
+  /** Sessions each device brushes per day, evenly spaced (a divisor of 24). Default 2. */
+  sessionsPerDay?: number;
+  /** How often the harness runs POST /testbed/jobs/ota-health-monitor. Default '1h'. */
+  monitorEvery?: Duration;
+  /** Boot attempts before the bootloader rolls back. Default 3. */
+  bootLimit?: number;
+  /** Also run the same seed under policy 'transfer-success' (fresh environment) and chart both blast radii. Default: true when an image goes quiet. */
+  counterfactual?: boolean;
+  rollouts: OtaRolloutInput[];
+}
+
+export interface ResolvedOtaRollout {
+  readonly at: number;
+  readonly image: { readonly version: string; readonly antiRollbackCounter: number; readonly sizeBytes: number; readonly behaviour: Readonly<Record<string, unknown>> & { readonly kind: string } };
+  readonly policy: 'health-gate' | 'transfer-success';
+  readonly stages: ReadonlyArray<{ readonly percent?: number; readonly maxDevices?: number; readonly soakSeconds: number }>;
+  readonly gate: Readonly<{ windowSeconds: number; minSample: number; minHealthRatio: number; maxFailureRate: number; failureMinSample: number }>;
+  readonly expect: Readonly<{ state?: 'active' | 'halted' | 'completed'; haltStage?: number; haltReason?: string; maxOffers?: number }>;
+}
+
+export interface ResolvedOta {
+  readonly productLine: 'adult-brush' | 'kids-brush' | 'interdental';
+  readonly sessionsPerDay: number;
+  readonly monitorEverySeconds: number;
+  readonly bootLimit: number;
+  readonly counterfactual: boolean;
+  readonly rollouts: readonly ResolvedOtaRollout[];
+}

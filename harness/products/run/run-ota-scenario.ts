@@ -1,0 +1,204 @@
+import { createHash } from 'node:crypto';
+import type { InvariantResult, ScenarioMetrics, ScenarioResult, ThresholdResult } from '../../../reports/types.ts';
+import { resolveEnvironment } from '../../core/env/index.ts';
+import type { StartedEnvironment } from '../../core/env/types.ts';
+import type { ProgressOptions } from '../../core/fleet/progress.ts';
+import { replayLine } from './replay.ts';
+import { INVARIANTS } from '../../core/scenario/invariants.ts';
+import type { ResolvedScenario } from '../../core/scenario/types.ts';
+import { skipped } from '../../core/checkers/types.ts';
+import { blastRadiusOf, OTA_CHECKERS, otaOnset } from '../../core/checkers/ota-checkers.ts';
+import { runOtaEngine } from '../../core/ota/engine.ts';
+import type { OtaRunRecord } from '../../core/ota/types.ts';
+
+export interface RunOtaScenarioOptions {
+  environment: StartedEnvironment;
+  /** Starts a fresh environment for the counterfactual run. Default: a fresh embedded one when `environment` is embedded; none otherwise. */
+  startEnvironment?: () => Promise<StartedEnvironment>;
+  replayFlags?: string[];
+  progress?: ProgressOptions;
+  log?: (line: string) => void;
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
+const hours = (t: number | null) => (t === null ? null : round(t / 3600));
+
+/**
+ * Run an OTA scenario: the engine against `environment` under the scenario's
+ * policies, the OTA checkers over what it recorded, the rollouts' expectations
+ * (as `ota_outcome` thresholds), and — for a quietly bricking image — the
+ * counterfactual: the same seed under policy 'transfer-success' in a second,
+ * fresh environment. Both blast radii go to metrics.ota.blastRadius; the
+ * verdict is the primary run's. Never throws.
+ */
+export async function runOtaScenario(scenario: ResolvedScenario, options: RunOtaScenarioOptions): Promise<{ result: ScenarioResult; record?: OtaRunRecord }> {
+  const started = performance.now();
+  const log = options.log ?? (() => {});
+  const simulatedSeconds = Math.max(1, Math.ceil(scenario.durationSeconds / 3600)) * 3600;
+  const base: ScenarioResult = {
+    name: scenario.name,
+    description: scenario.description,
+    file: scenario.file,
+    verdict: 'fail',
+    seed: scenario.seed,
+    devices: scenario.fleet.devices,
+    simulatedSeconds,
+    wallSeconds: 0,
+    ledgerDigest: '',
+    replay: replayLine(scenario.file, scenario.seed, scenario.fleet.devices, options.replayFlags),
+    invariants: [],
+    thresholds: [],
+    metrics: { uploads: 0, recordsProduced: 0, recordsStored: 0, duplicates: 0, late: 0, rejected: 0, lostAtDevice: 0, latencyMs: { p50: 0, p90: 0, p99: 0, max: 0, count: 0 } },
+    timeline: [],
+  };
+  try {
+    const record = await runOtaEngine(scenario, { environment: options.environment, ...(options.progress ? { progress: options.progress } : {}), log });
+    const invariants: InvariantResult[] = scenario.invariants.map((id) => {
+      const check = OTA_CHECKERS[id];
+      if (!check) return skipped(id, INVARIANTS[id], 'an OTA scenario checks the OTA invariants only');
+      try {
+        return check(record);
+      } catch (error) {
+        return { id, title: INVARIANTS[id], verdict: 'fail' as const, checked: 0, violations: 1, witnesses: [{ expected: 'the check runs to completion', found: `the checker failed: ${(error as Error).message.slice(0, 500)}` }] };
+      }
+    });
+    const thresholds = expectations(record);
+    const ota: Record<string, unknown> & { blastRadius: Record<string, number> } = { blastRadius: {}, ...summarize(record) };
+    const primaryPolicy = policyOf(record);
+    ota.blastRadius[primaryPolicy] = badTakers(record);
+    const haltedAtHours: Record<string, number | null> = { [primaryPolicy]: firstHalt(record) };
+    if (scenario.ota!.counterfactual && primaryPolicy !== 'transfer-success') {
+      const start = options.startEnvironment ?? (options.environment.kind === 'embedded' ? () => resolveEnvironment({ env: 'embedded', apiEnv: { FLEETBED_PASSWORD_HASH_COST: '16' } }).start() : undefined);
+      if (!start) {
+        ota.counterfactualSkipped = `the ${options.environment.kind} environment cannot start a second, fresh platform; run with --env embedded`;
+      } else {
+        log('ota: counterfactual — the same seed under policy transfer-success, in a fresh environment');
+        const env2 = await start();
+        try {
+          const cf = await runOtaEngine(scenario, { environment: env2, policyOverride: 'transfer-success', ...(options.progress ? { progress: options.progress } : {}), log: (l) => log(`[counterfactual] ${l}`) });
+          ota.blastRadius['transfer-success'] = badTakers(cf);
+          haltedAtHours['transfer-success'] = firstHalt(cf);
+          ota.counterfactual = summarize(cf);
+        } finally {
+          await env2.stop();
+        }
+      }
+    }
+    ota.haltedAtHours = haltedAtHours;
+    const metrics: ScenarioMetrics = {
+      ...base.metrics,
+      uploads: record.totals.uploads,
+      recordsProduced: record.totals.sessions,
+      recordsStored: record.totals.stored,
+      rejected: record.totals.rejected,
+      phases: record.phases,
+      ota,
+    };
+    const failed = invariants.some((i) => i.verdict === 'fail') || thresholds.some((t) => t.verdict === 'fail');
+    return {
+      record,
+      result: {
+        ...base,
+        verdict: failed ? 'fail' : 'pass',
+        wallSeconds: round((performance.now() - started) / 1000),
+        ledgerDigest: digest(record),
+        invariants,
+        thresholds,
+        metrics,
+        timeline: record.hours.map((p) => ({ t: p.t, uploads: p.uploads, recordsStored: p.sessions, duplicates: 0, late: 0, rejected: 0, p99Ms: 0 })),
+      },
+    };
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    return {
+      result: {
+        ...base,
+        wallSeconds: round((performance.now() - started) / 1000),
+        invariants: scenario.invariants.map((id) => skipped(id, INVARIANTS[id], 'the scenario did not run to the end')),
+        error: `${e.code ? `[${e.code}] ` : ''}${e.message}`,
+      },
+    };
+  }
+}
+
+/** The policy the platform actually ran (from its status), so a platform that ignores the request is named for what it did. */
+function policyOf(r: OtaRunRecord): string {
+  return r.rollouts.find((t) => t?.status)?.status?.policy ?? r.policyOverride ?? r.ota.rollouts[0]!.policy;
+}
+
+/** Devices that took (installed) a bad image, over every rollout. */
+function badTakers(r: OtaRunRecord): number {
+  let n = 0;
+  r.ota.rollouts.forEach((x, i) => {
+    if (x.image.behaviour.kind !== 'good') n += r.took[i]!.size;
+  });
+  return n;
+}
+
+function firstHalt(r: OtaRunRecord): number | null {
+  const t = r.rollouts.map((x) => x?.haltAt ?? null).find((x) => x !== null);
+  return t === undefined ? null : hours(t);
+}
+
+function summarize(r: OtaRunRecord) {
+  return {
+    policy: policyOf(r),
+    eligibleDevices: r.eligible.length,
+    offers: r.offers.length,
+    updates: r.attempts.length,
+    checks: r.totals.checks,
+    bricked: r.hours.at(-1)?.bricked ?? 0,
+    rollouts: r.rollouts.map((t, i) => {
+      const br = blastRadiusOf(r, i);
+      const onset = otaOnset(r, i);
+      return {
+        rolloutId: t?.rolloutId,
+        version: r.ota.rollouts[i]!.image.version,
+        behaviour: r.ota.rollouts[i]!.image.behaviour.kind,
+        policy: t?.policy,
+        state: t?.status?.state ?? 'not-created',
+        stageIndex: t?.status?.stageIndex ?? null,
+        cohorts: t?.cohortSizes ?? [],
+        haltedAtHours: hours(t?.haltAt ?? null),
+        haltStage: t?.haltStage ?? null,
+        haltReason: t?.haltReason ?? null,
+        completedAtHours: hours(t?.completedAt ?? null),
+        tookImage: br.took,
+        bricked: br.bricked,
+        inFlightSlack: br.slack,
+        onsetHours: hours(onset.onset),
+        onsetToHaltHours: onset.onset !== null && t?.haltAt != null ? hours(t.haltAt - onset.onset) : null,
+        offers: r.offers.filter((o) => o.rollout === i).length,
+      };
+    }),
+    monitorMs: r.monitor.flatMap((m) => m.rollouts.map((x) => x.evaluationMs)).reduce((a, b) => Math.max(a, b), 0),
+    history: r.hours.map((p) => ({ hour: p.t / 3600, onNewImage: p.onNewImage, bricked: p.bricked, offers: p.offers, rollouts: p.rollouts })),
+  };
+}
+
+/** The rollouts' `expect` as thresholds named ota_outcome (actual: 1 met, 0 not). */
+function expectations(r: OtaRunRecord): ThresholdResult[] {
+  const out: ThresholdResult[] = [];
+  r.ota.rollouts.forEach((x, i) => {
+    const t = r.rollouts[i];
+    const e = x.expect;
+    const push = (expression: string, ok: boolean) => out.push({ metric: `ota_outcome`, expression: `rollout[${i}] ${expression}`, verdict: ok ? 'pass' : 'fail', actual: ok ? 1 : 0 });
+    if (e.state !== undefined) push(`state==${e.state} (was ${t?.status?.state ?? 'not created'})`, t?.status?.state === e.state);
+    if (e.haltStage !== undefined) push(`haltStage==${e.haltStage} (was ${t?.haltStage ?? 'none'})`, t?.haltStage === e.haltStage);
+    if (e.haltReason !== undefined) push(`haltReason==${e.haltReason} (was ${t?.haltReason ?? 'none'})`, t?.haltReason === e.haltReason);
+    if (e.maxOffers !== undefined) {
+      const n = r.offers.filter((o) => o.rollout === i).length;
+      push(`offers<=${e.maxOffers} (was ${n})`, n <= e.maxOffers);
+    }
+  });
+  return out;
+}
+
+/** A digest of what the run did (offers, updates, halts): the same seed and code give the same value. */
+function digest(r: OtaRunRecord): string {
+  const h = createHash('sha256');
+  for (const o of r.offers) h.update(`o ${o.t} ${o.deviceId} ${o.rollout} ${o.stageIndex}\n`);
+  for (const a of r.attempts) h.update(`a ${a.t} ${a.d} ${a.rollout} ${a.reports.map((x) => x.state).join(',')}\n`);
+  for (const t of r.rollouts) h.update(`r ${t?.rolloutId} ${t?.status?.state} ${t?.haltAt} ${t?.completedAt}\n`);
+  return h.digest('hex');
+}

@@ -1,0 +1,183 @@
+import { createHash } from 'node:crypto';
+import type { ScenarioResult, ScenarioMetrics } from '../../../reports/types.ts';
+import type { StartedEnvironment } from '../../core/env/types.ts';
+import { runFleet, type FleetRunResult } from '../../core/fleet/run-fleet.ts';
+import type { ProgressOptions } from '../../core/fleet/progress.ts';
+import { FaultSchedule, startFaultProxy, type FaultProxy } from '../../core/faults/index.ts';
+import { toFleetOptions } from '../../core/scenario/to-fleet-options.ts';
+import { INVARIANTS } from '../../core/scenario/invariants.ts';
+import type { ResolvedScenario } from '../../core/scenario/types.ts';
+import { evaluateThresholds } from '../../core/thresholds/index.ts';
+import { runCareQueries, runCheckers, snapshotEvents } from '../../core/checkers/index.ts';
+import { RunHistory } from '../../core/history.ts';
+import { runOtaScenario } from './run-ota-scenario.ts';
+import { replayLine } from './replay.ts';
+
+export interface RunScenarioOptions {
+  environment: StartedEnvironment;
+  /** Extra replay flags (e.g. `--env url --target-url …`). */
+  replayFlags?: string[];
+  progress?: ProgressOptions;
+  /** Log one line (fault actions, phases). */
+  log?: (line: string) => void;
+}
+
+export interface RunScenarioOutcome {
+  result: ScenarioResult;
+  fleet?: FleetRunResult;
+}
+
+/**
+ * Run one scenario against a started environment: drive the fleet through
+ * simulated time (behind the fault proxy when the scenario has proxy faults),
+ * fire restart faults on the timeline, record the history, run the checkers,
+ * evaluate the thresholds. Never throws for a failing platform: a scenario that
+ * cannot run is a `fail` with its error.
+ */
+export async function runScenario(scenario: ResolvedScenario, options: RunScenarioOptions): Promise<RunScenarioOutcome> {
+  // OTA scenarios have their own engine (harness/core/ota): rollouts against a reporting fleet.
+  if (scenario.ota) return { result: (await runOtaScenario(scenario, options)).result };
+  const env = options.environment;
+  const log = options.log ?? (() => {});
+  const started = performance.now();
+  const days = Math.max(1, Math.ceil(scenario.durationSeconds / 86_400));
+  const simulatedSeconds = days * 86_400;
+  const history = new RunHistory(simulatedSeconds > 4 * 86_400 ? 6 * 3600 : 3600);
+  const schedule = FaultSchedule.of(scenario);
+  const replay = replayLine(scenario.file, scenario.seed, scenario.fleet.devices, options.replayFlags);
+  let proxy: FaultProxy | undefined;
+  let startMs: number | undefined;
+  let lastT = 0;
+  /** A restart in progress: it overlaps the uploads of the next slot (mid-upload), and is awaited before the next fault. */
+  let restarting: Promise<void> | undefined;
+  const base = (): ScenarioResult => ({
+    name: scenario.name,
+    description: scenario.description,
+    file: scenario.file,
+    verdict: 'fail',
+    seed: scenario.seed,
+    devices: scenario.fleet.devices,
+    simulatedSeconds,
+    wallSeconds: 0,
+    ledgerDigest: '',
+    replay,
+    invariants: [],
+    thresholds: [],
+    metrics: emptyMetrics(),
+    timeline: [],
+  });
+  try {
+    if (scenario.requires.restartApi && !env.restartApi) throw new Error(`scenario ${scenario.name} restarts the API, which the ${env.kind} environment cannot do; use --env embedded`);
+    if (scenario.requires.restartDatabase && !env.restartDatabase) throw new Error(`scenario ${scenario.name} restarts PostgreSQL, which the ${env.kind} environment cannot do; use --env embedded`);
+    if (scenario.requires.faultProxy) proxy = await startFaultProxy({ target: env.apiUrl, seed: scenario.seed });
+    // Simulated time 0 is the platform clock when the scenario starts (the fleet starts there too).
+    startMs = await platformClock(env.apiUrl);
+    const halfway = simulatedSeconds / 2;
+
+    const fleet = await runFleet({
+      environment: { apiUrl: proxy?.url ?? env.apiUrl, factorySecret: env.factorySecret, ...(env.databaseUrl ? { databaseUrl: env.databaseUrl } : {}) },
+      fleet: toFleetOptions(scenario),
+      days,
+      ...(scenario.env.harnessWorkers ? { workers: scenario.env.harnessWorkers } : {}),
+      ...(options.progress ? { progress: options.progress } : {}),
+      hooks: {
+        beforeSlot: async (platformMs) => {
+          startMs ??= platformMs;
+          const t = (platformMs - startMs) / 1000;
+          if (t <= lastT && lastT > 0) return;
+          for (const f of schedule.between(lastT, t)) {
+            history.faults.push({ t: f.at, label: f.label });
+            log(`fault: ${f.label}`);
+            if (f.action === 'restart-api' || f.action === 'restart-database') {
+              await restarting;
+              restarting = f.action === 'restart-api' ? env.restartApi!() : env.restartDatabase!();
+            }
+          }
+          if (proxy) proxy.setFaults(schedule.proxyFaultsDuring(lastT, Math.max(t, lastT + 1)));
+          if (env.databaseUrl && history.eventSnapshot === undefined && t >= halfway) {
+            history.eventSnapshot = await snapshotEvents(env.databaseUrl);
+            history.eventSnapshotAt = t;
+          }
+          lastT = t;
+        },
+        upload: (e) => {
+          startMs ??= e.platformMs;
+          history.upload({ t: (e.platformMs - startMs) / 1000, latencyMs: e.latencyMs, status: e.status, stored: e.counts.stored, duplicate: e.counts.duplicate, rejected: e.counts.rejected, late: e.late, replayed: e.replayed });
+        },
+      },
+    });
+    await restarting;
+    proxy?.clearFaults();
+
+    const ctxEnv = { apiUrl: env.apiUrl, ...(env.databaseUrl ? { databaseUrl: env.databaseUrl } : {}) };
+    if (scenario.invariants.includes('PRIV-2')) {
+      await runCareQueries({ env: ctxEnv, factorySecret: env.factorySecret, fleet, history, scenario });
+    }
+    const invariants = await runCheckers(scenario.invariants, { scenario, fleet, history, env: ctxEnv });
+    const thresholds = evaluateThresholds(scenario.thresholds, history.metrics).map(({ metric, expression, verdict, actual }) => ({ metric, expression, verdict, actual }));
+    const t = fleet.totals;
+    const latency = history.metrics.trend('http_req_duration').summary();
+    const metrics: ScenarioMetrics = {
+      uploads: history.uploads,
+      recordsProduced: t.produced,
+      recordsStored: t.stored,
+      duplicates: t.duplicateVerdicts,
+      late: t.lateCopies,
+      rejected: t.rejected,
+      lostAtDevice: t.lostAtDevice,
+      latencyMs: { p50: round(latency.p50), p90: round(latency.p90), p99: round(latency.p99), max: round(latency.max), count: latency.count },
+      rejectionsByCode: t.rejectionsByCode,
+      replays: t.replays,
+      faults: history.faults,
+      ...(proxy ? { faultProxy: { ...proxy.stats } } : {}),
+      phases: fleet.phases,
+    };
+    const failed = invariants.some((i) => i.verdict === 'fail') || thresholds.some((x) => x.verdict === 'fail');
+    return {
+      fleet,
+      result: {
+        ...base(),
+        verdict: failed ? 'fail' : 'pass',
+        wallSeconds: round((performance.now() - started) / 1000),
+        ledgerDigest: fleet.ledgerDigest,
+        invariants,
+        thresholds,
+        metrics,
+        timeline: history.timeline(simulatedSeconds),
+      },
+    };
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    return {
+      result: {
+        ...base(),
+        wallSeconds: round((performance.now() - started) / 1000),
+        invariants: scenario.invariants.map((id) => ({ id, title: INVARIANTS[id], verdict: 'skip' as const, checked: 0, violations: 0, witnesses: [], skipReason: 'the scenario did not run to the end' })),
+        timeline: history.timeline(simulatedSeconds),
+        error: `${e.code ? `[${e.code}] ` : ''}${e.message}`,
+      },
+    };
+  } finally {
+    await restarting?.catch((err: Error) => log(`a restart fault did not complete: ${err.message}`));
+    await proxy?.close().catch(() => {});
+  }
+}
+
+async function platformClock(apiUrl: string): Promise<number> {
+  const res = await fetch(`${apiUrl}/testbed/clock`);
+  if (res.status !== 200) throw new Error(`GET ${apiUrl}/testbed/clock answered ${res.status}: the platform must run in test mode (its virtual clock drives the scenario)`);
+  return ((await res.json()) as { epochMs: number }).epochMs;
+}
+
+function emptyMetrics(): ScenarioMetrics {
+  return { uploads: 0, recordsProduced: 0, recordsStored: 0, duplicates: 0, late: 0, rejected: 0, lostAtDevice: 0, latencyMs: { p50: 0, p90: 0, p99: 0, max: 0, count: 0 } };
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
+
+/** Digest over the scenarios' ledger digests, in order: one value that says "the same run". */
+export function runDigest(digests: string[]): string {
+  const h = createHash('sha256');
+  for (const d of digests) h.update(d).update('\n');
+  return h.digest('hex');
+}

@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { REPORT_SCHEMA_VERSION, type RunReport, type ScenarioResult } from '../../../reports/types.ts';
+import { resolveEnvironment } from '../../core/env/index.ts';
+import type { EnvironmentOptions, StartedEnvironment } from '../../core/env/types.ts';
+import type { ProgressOptions } from '../../core/fleet/progress.ts';
+import type { ResolvedScenario } from '../../core/scenario/types.ts';
+import { runDigest, runScenario } from './run-scenario.ts';
+import { gitCommit } from '../../core/git-commit.ts';
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export interface RunSuiteOptions {
+  scenarios: ResolvedScenario[];
+  /** Environment options (`env`, `targetUrl`, `databaseUrl`, …). Embedded: a fresh environment per scenario. */
+  environment: EnvironmentOptions;
+  command: string;
+  /** The seed shown at the top of the report (the --seed override, or the first scenario's). */
+  seed?: string;
+  replayFlags?: string[];
+  progress?: ProgressOptions;
+  log?: (line: string) => void;
+  /** Called after each scenario (live table, progress). */
+  onScenario?: (result: ScenarioResult, index: number, total: number) => void;
+}
+
+/**
+ * Run scenarios one after another and assemble the run report. With the
+ * embedded environment each scenario gets its own fresh PostgreSQL and API (so
+ * restarts and faults of one never leak into the next); with a url or
+ * containers environment one platform serves them all (fleets of different
+ * seeds use disjoint device ids).
+ */
+export async function runSuite(options: RunSuiteOptions): Promise<RunReport> {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const results: ScenarioResult[] = [];
+  const log = options.log ?? (() => {});
+  const shared = (options.environment.env ?? (options.environment.targetUrl || options.environment.databaseUrl ? 'url' : 'embedded')) !== 'embedded';
+  let sharedEnv: StartedEnvironment | undefined;
+  let apiUrl = '';
+  let kind = '';
+  try {
+    for (const [i, scenario] of options.scenarios.entries()) {
+      log(`scenario ${i + 1}/${options.scenarios.length}: ${scenario.name} (${scenario.fleet.devices} devices, seed ${scenario.seed}, ${relative(process.cwd(), scenario.file) || scenario.file})`);
+      let env: StartedEnvironment;
+      if (shared) env = sharedEnv ??= await resolveEnvironment(options.environment).start();
+      else {
+        env = await resolveEnvironment({
+          ...options.environment,
+          ...(scenario.env.apiWorkers ? { workers: scenario.env.apiWorkers } : {}),
+          apiEnv: { FLEETBED_PASSWORD_HASH_COST: '16', ...options.environment.apiEnv, ...scenario.env.apiEnv },
+        }).start();
+      }
+      apiUrl ||= env.apiUrl;
+      kind ||= env.kind;
+      try {
+        const { result } = await runScenario(scenario, { environment: env, ...(options.replayFlags ? { replayFlags: options.replayFlags } : {}), ...(options.progress ? { progress: options.progress } : {}), log });
+        results.push(result);
+        options.onScenario?.(result, i, options.scenarios.length);
+      } finally {
+        if (!shared) await env.stop();
+      }
+    }
+  } finally {
+    await sharedEnv?.stop();
+  }
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: 'fleetbed', version: pkg.version },
+    runId: runId(startedAt),
+    command: options.command,
+    seed: options.seed ?? (new Set(options.scenarios.map((s) => s.seed)).size === 1 ? options.scenarios[0]!.seed : 'per-scenario'),
+    commit: gitCommit(),
+    ledgerDigest: runDigest(results.map((r) => r.ledgerDigest)),
+    verdict: results.length > 0 && results.every((r) => r.verdict === 'pass') ? 'pass' : 'fail',
+    startedAt: startedAt.toISOString(),
+    wallSeconds: Math.round((performance.now() - t0) / 10) / 100,
+    environment: { kind, apiUrl },
+    scenarios: results,
+  };
+}
+
+/** `20261127-103015-ab12`: sortable, unique enough for a report directory. */
+export function runId(at: Date): string {
+  const iso = at.toISOString();
+  return `${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 19).replace(/:/g, '')}-${randomBytes(2).toString('hex')}`;
+}

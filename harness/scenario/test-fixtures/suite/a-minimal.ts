@@ -1,4 +1,0 @@
-// Loader fixture (a suite directory): the smallest valid scenario.
-import { defineScenario } from '../../../public.ts';
-
-export default defineScenario({ name: 'minimal', description: 'Defaults everywhere.' });
