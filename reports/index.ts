@@ -3,7 +3,6 @@ export { writeSummaryJson, renderSummaryJson, SUMMARY_JSON_FILE } from './summar
 export { renderJunit, writeJunit, JUNIT_XML_FILE } from './junit-xml.ts';
 export { renderHtml, writeHtml, REPORT_HTML_FILE } from './html.ts';
 export { renderTable, colorEnabled, type TableOptions, type ColorContext } from './terminal.ts';
-export { createProgress, PROGRESS_DEFAULTS, type ProgressLine, type ProgressOptions, type ProgressStream } from './progress.ts';
 export { REPORTERS, DEFAULT_REPORTERS, resolveReporters, isReporterName, type Reporter, type ReporterName } from './registry.ts';
 export { writeReports, defaultReportDir } from './write-reports.ts';
 export { OWASP_API_TOP10_2023, owaspClass, type OwaspClass } from './owasp.ts';
