@@ -1,12 +1,12 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EmbeddedEnvironment } from '../harness/core/env/index.ts';
 import { runFleet } from '../harness/core/fleet/index.ts';
 import { cpuSecondsByGroup, peakRssMBByGroup, sysSecondsByGroup } from './cpu-usage.ts';
+import { benchCli, flag } from './_internals/bench-cli.ts';
 import { calibrateHost, formatCalibration } from './host-calibration.ts';
 import { parsePgSet, PG_STATS_SETTINGS, pgStatsReport, pgStatsReset } from './pg-stats.ts';
 
 /**
- * npm run bench:fleet -- --devices N [--seed S] [--days D] [--workers W] [--api-workers A] [--no-drain] [--pg-stats] [--pg-set name=value …]
+ * npm run bench:fleet -- --devices N [--seed S] [--days D] [--workers W] [--api-workers A] [--no-drain] [--pg-stats] [--pg-set name=value …] (--help lists them all)
  *
  * Starts the embedded environment (PostgreSQL + the reference API with A worker
  * processes), provisions and bonds N devices, simulates D days, uploads
@@ -17,84 +17,37 @@ import { parsePgSet, PG_STATS_SETTINGS, pgStatsReport, pgStatsReset } from './pg
  * --pg-set (repeatable) passes one PostgreSQL setting to the embedded cluster,
  * on top of its defaults, e.g. --pg-set shared_buffers=4GB.
  */
-const USAGE = `Usage: npm run bench:fleet -- [options]
-
-Provisions and bonds a simulated fleet on the embedded environment (PostgreSQL +
+const values = benchCli({
+  name: 'fleet',
+  purpose: 'a simulated fleet through the real flows, end to end, with its books reconciled',
+  about: `Provisions and bonds a simulated fleet on the embedded environment (PostgreSQL +
 the reference API), simulates days of brushing and phone syncs as real uploads,
 reconciles the ledger with what the platform stored. It first measures the
 host's unit costs, as npm run bench:host does (not counted in wallSeconds; the
 summary's "host"). Progress goes to stderr; the last line of stdout is one JSON
 summary. Exit 0 when the books balance, 1 when they do not (the violations and
-a replay line go to stderr), 2 on bad input.
+a replay line go to stderr), 2 on bad input.`,
+  flags: {
+    devices: flag.devices('devices in the fleet: 500, 10k, 1m', { default: 10_000 }),
+    seed: flag.int('root seed: the same seed gives the same ledger digest', { default: 1, placeholder: 'S' }),
+    days: flag.int('simulated days', { default: 1, placeholder: 'D' }),
+    workers: flag.int('requests in flight at most', { default: 64, min: 1, placeholder: 'W' }),
+    'api-workers': flag.int('API worker processes', { default: 2, min: 1, placeholder: 'A' }),
+    'db-pool': flag.int('database connections per API worker', { default: 16, min: 1, placeholder: 'P' }),
+    chunk: flag.int('devices per bulk-provisioning request', { default: 25_000, min: 1, placeholder: 'C' }),
+    'no-drain': flag.switch("skip the final sync of what is left in the devices' rings"),
+    // The API's own default (1,000,000 device keys per process) unless --key-cache sets another size.
+    'key-cache': flag.int("device keys the API keeps per process (the API's default: 1000000)", { min: 1, placeholder: 'K' }),
+    'pg-stats': flag.switch("print where PostgreSQL's time went (pg_stat_statements)"),
+    'pg-set': flag.repeatable('a PostgreSQL setting for the embedded cluster', { placeholder: 'name=val', parse: parsePgSet }),
+    quiet: flag.switch('no progress lines'),
+  },
+});
 
-  --devices N        devices in the fleet (10000)
-  --seed S           root seed: the same seed gives the same ledger digest (1)
-  --days D           simulated days (1)
-  --workers W        requests in flight at most (64)
-  --api-workers A    API worker processes (2)
-  --db-pool P        database connections per API worker (16)
-  --chunk C          devices per bulk-provisioning request (25000)
-  --no-drain         skip the final sync of what is left in the devices' rings
-  --key-cache K      device keys the API keeps per process (its default: 1000000)
-  --pg-stats         print where PostgreSQL's time went (pg_stat_statements)
-  --pg-set name=val  a PostgreSQL setting for the embedded cluster (repeatable)
-  --quiet            no progress lines
-  --help             this text
-`;
+const { devices, seed, days } = values;
+const keyCache = values['key-cache'];
+const pgSettings = { ...(values['pg-stats'] ? PG_STATS_SETTINGS : {}), ...values['pg-set'] };
 
-const OPTIONS = {
-  devices: { type: 'string', default: '10000' },
-  seed: { type: 'string', default: '1' },
-  days: { type: 'string', default: '1' },
-  workers: { type: 'string', default: '64' },
-  'api-workers': { type: 'string', default: '2' },
-  'db-pool': { type: 'string', default: '16' },
-  chunk: { type: 'string', default: '25000' },
-  'no-drain': { type: 'boolean', default: false },
-  quiet: { type: 'boolean', default: false },
-  'pg-stats': { type: 'boolean', default: false },
-  'key-cache': { type: 'string' },
-  'pg-set': { type: 'string', multiple: true, default: [] as string[] },
-  help: { type: 'boolean', default: false },
-} satisfies ParseArgsConfig['options'];
-let parsed;
-try {
-  parsed = parseArgs({ options: OPTIONS });
-} catch (err) {
-  process.stderr.write(`bench:fleet: ${(err as Error).message}\n\n${USAGE}`);
-  process.exit(2);
-}
-const { values } = parsed;
-if (values.help) {
-  process.stdout.write(USAGE);
-  process.exit(0);
-}
-
-const int = (name: string, v: string | undefined): number => {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 0) {
-    process.stderr.write(`bench:fleet: --${name} must be a non-negative integer, got ${JSON.stringify(v)}\n`);
-    process.exit(2);
-  }
-  return n;
-};
-
-const devices = int('devices', values.devices);
-const seed = int('seed', values.seed);
-const days = int('days', values.days);
-// The API's own default (1,000,000 device keys per process) unless --key-cache sets another size.
-const keyCache = values['key-cache'] === undefined ? undefined : int('key-cache', values['key-cache']);
-if (keyCache === 0) {
-  process.stderr.write('bench:fleet: --key-cache must be at least 1 (device keys the API keeps per process)\n');
-  process.exit(2);
-}
-let pgSettings: Record<string, string>;
-try {
-  pgSettings = { ...(values['pg-stats'] ? PG_STATS_SETTINGS : {}), ...parsePgSet(values['pg-set']) };
-} catch (err) {
-  process.stderr.write(`bench:fleet: ${(err as Error).message}\n`);
-  process.exit(2);
-}
 // The host's unit costs right now (a few seconds, before anything else runs): results from
 // different days or machines are only comparable next to them. Not counted in wallSeconds.
 // A probe that fails (e.g. no loopback port to listen on) costs the summary its "host", not the run.
@@ -105,10 +58,10 @@ const host = await calibrateHost().catch((err: Error) => {
 if (host) process.stderr.write(`[fleet] ${formatCalibration(host)}\n`);
 const started = performance.now();
 const env = await new EmbeddedEnvironment({
-  workers: int('api-workers', values['api-workers']),
+  workers: values['api-workers'],
   startupTimeoutMs: 120_000,
   // Cheap password hashing: a million-device fleet signs up half a million accounts.
-  apiEnv: { FLEETBED_PASSWORD_HASH_COST: '16', FLEETBED_DB_POOL_SIZE: String(int('db-pool', values['db-pool'])), FLEETBED_LOG_LEVEL: 'error', ...(keyCache === undefined ? {} : { FLEETBED_KEY_CACHE_SIZE: String(keyCache) }) },
+  apiEnv: { FLEETBED_PASSWORD_HASH_COST: '16', FLEETBED_DB_POOL_SIZE: String(values['db-pool']), FLEETBED_LOG_LEVEL: 'error', ...(keyCache === undefined ? {} : { FLEETBED_KEY_CACHE_SIZE: String(keyCache) }) },
   postgresSettings: pgSettings,
 })
   .start()
@@ -130,8 +83,8 @@ try {
     fleet: { seed, devices },
     days,
     drain: !values['no-drain'],
-    workers: int('workers', values.workers),
-    chunkDevices: int('chunk', values.chunk),
+    workers: values.workers,
+    chunkDevices: values.chunk,
     progress: { enabled: !values.quiet },
     cpuSampler: () => cpuSecondsByGroup(groups),
   });

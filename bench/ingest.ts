@@ -17,35 +17,34 @@
  * Last line: one JSON object.
  */
 import { availableParallelism } from 'node:os';
-import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { sign } from 'node:crypto';
 import pg from 'pg';
 import { Pool } from 'undici';
 import hdr from 'hdr-histogram-js';
 import { EmbeddedEnvironment } from '../harness/core/env/index.ts';
+import { benchCli, flag } from './_internals/bench-cli.ts';
 import { cpuSecondsByGroup } from './cpu-usage.ts';
 import { bondProofSigningBytes } from '../contract/bond-proof.ts';
 import { deriveDeviceKey } from '../simulators/device-keys.ts';
 
-const { values } = parseArgs({
-  options: {
-    batch: { type: 'string', default: '16' },
-    devices: { type: 'string', default: '2048' },
-    accounts: { type: 'string', default: '64' },
-    levels: { type: 'string', default: '4,8,16,32,64,128' },
-    seconds: { type: 'string', default: '6' },
-    workers: { type: 'string', default: String(availableParallelism()) },
-    seed: { type: 'string', default: '1' },
+const { batch: BATCH, devices: DEVICES, accounts: ACCOUNTS, levels: LEVELS, seconds: SECONDS, workers: WORKERS, seed: SEED } = benchCli({
+  name: 'ingest',
+  purpose: 'upload throughput with every rule in force, against the Ed25519 verify ceiling',
+  about: `Measures the verify ceiling on every core, then uploads signed batches at rising
+concurrency (closed loop), then p50/p99 latency at half the peak (open loop), and
+checks the database holds exactly the records reported stored. Progress goes to
+stderr; the last line of stdout is one JSON object.`,
+  flags: {
+    batch: flag.int('records per upload', { default: 16, min: 1 }),
+    devices: flag.devices('devices provisioned and bonded: 500, 10k, 1m', { default: 2048 }),
+    accounts: flag.int('accounts the devices are bonded to', { default: 64, min: 1 }),
+    levels: flag.ints('concurrency levels of the closed loop, in order', { default: [4, 8, 16, 32, 64, 128], min: 1 }),
+    seconds: flag.int('seconds at each level', { default: 6, min: 1 }),
+    workers: flag.int('API worker processes: one per core of this host', { default: availableParallelism(), min: 1 }),
+    seed: flag.int('root seed of the device keys', { default: 1, placeholder: 'S' }),
   },
 });
-const BATCH = Number(values.batch);
-const DEVICES = Number(values.devices);
-const ACCOUNTS = Number(values.accounts);
-const LEVELS = values.levels.split(',').map(Number);
-const SECONDS = Number(values.seconds);
-const WORKERS = Number(values.workers);
-const SEED = Number(values.seed);
 const CORES = availableParallelism();
 const log = (s: string) => process.stderr.write(`[bench:ingest] ${s}\n`);
 

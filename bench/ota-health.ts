@@ -1,5 +1,5 @@
 /**
- * tsx bench/ota-health.ts [-- --devices N] [--sessions-per-device S] [--updated-percent P] [--runs R] [--mixed-lines]
+ * npm run bench:ota-health [-- --devices N] [--sessions-per-device S] [--updated-percent P] [--runs R] [--mixed-lines]
  *
  * How long one health-gate evaluation of the OTA fleet-health monitor takes at
  * fleet size N. Starts the embedded environment (or, with DATABASE_URL set, the
@@ -24,31 +24,33 @@
  * reference-api/src/ota/health.ts), so it grows linearly with the line's size.
  */
 import { createPrivateKey, createHash, sign } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { request } from 'undici';
 import { resolveEnvironment } from '../harness/core/env/index.ts';
 import { encodeFirmwareManifest, firmwareManifestSigningBytes, testReleaseSeed } from '../contract/ota.ts';
 import { packFirmwareVersion } from '../contract/firmware-version.ts';
+import { benchCli, flag } from './_internals/bench-cli.ts';
 
-const { values } = parseArgs({
-  options: {
-    devices: { type: 'string', default: '100000' },
-    'sessions-per-device': { type: 'string', default: '2' },
-    'updated-percent': { type: 'string', default: '10' },
-    runs: { type: 'string', default: '5' },
-    'mixed-lines': { type: 'boolean', default: false },
+const values = benchCli({
+  name: 'ota-health',
+  purpose: "one health-gate evaluation of the OTA fleet-health monitor at N devices (bench:ota's part 2)",
+  about: `Writes the fleet straight into PostgreSQL with set-based SQL (not timed) on the
+embedded environment, or on the API over DATABASE_URL when it is set, creates a
+rollout through the API, then runs POST /testbed/jobs/ota-health-monitor R times
+and reads the health query's own wall time (evaluationMs) from each answer. By
+default every device is an adult brush (the worst case). Progress goes to
+stderr; the last line of stdout is one JSON object.`,
+  flags: {
+    devices: flag.devices('devices in the evaluated fleet: 500, 10k, 1m', { default: 100_000 }),
+    'sessions-per-device': flag.int('sessions per device over the last two days', { default: 2, min: 1, placeholder: 'S' }),
+    'updated-percent': flag.int('percent of the fleet that confirmed the update', { default: 10, max: 100, placeholder: 'P' }),
+    runs: flag.int('evaluations timed', { default: 5, min: 1, placeholder: 'R' }),
+    'mixed-lines': flag.switch('spread the devices over the product lines 60/30/10'),
   },
 });
-const positive = (name: string, v: string | undefined, min = 1) => {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
-  return n;
-};
-const devices = positive('devices', values.devices);
-const perDevice = positive('sessions-per-device', values['sessions-per-device']);
-const updatedPercent = positive('updated-percent', values['updated-percent'], 0);
-const runs = positive('runs', values.runs);
+const { devices, runs } = values;
+const perDevice = values['sessions-per-device'];
+const updatedPercent = values['updated-percent'];
 const log = (s: string) => process.stderr.write(`[bench:ota-health] ${s}\n`);
 
 let t = performance.now();

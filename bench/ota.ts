@@ -22,22 +22,30 @@
  * Last line: one JSON object.
  */
 import { execFile } from 'node:child_process';
-import { parseArgs } from 'node:util';
 import { resolveEnvironment } from '../harness/core/env/index.ts';
 import { runOtaScenario } from '../harness/products/run/run-ota-scenario.ts';
 import { resolveScenario } from '../harness/core/scenario/resolve-scenario.ts';
+import { benchCli, flag } from './_internals/bench-cli.ts';
 
-const { values } = parseArgs({ options: { devices: { type: 'string', default: '100000' }, days: { type: 'string', default: '7' }, 'e2e-devices': { type: 'string' }, 'api-workers': { type: 'string', default: '2' }, seed: { type: 'string', default: '4242' } } });
-const int = (name: string, v: string | undefined) => {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${JSON.stringify(v)}`);
-  return n;
-};
-const devices = int('devices', values.devices);
-const days = int('days', values.days);
-// The week runs end to end on the whole fleet up to 100,000 devices (at 1,000,000 it would take hours: --e2e-devices raises it).
-const e2eDevices = values['e2e-devices'] === undefined ? Math.min(devices, 100_000) : int('e2e-devices', values['e2e-devices']);
-const apiWorkers = int('api-workers', values['api-workers']);
+const values = benchCli({
+  name: 'ota',
+  purpose: 'a staged rollout of a quietly bricking image through a simulated week, and a health-gate evaluation at N devices',
+  about: `Part 1 runs the week end to end over HTTP under both policies (health-gate, then
+transfer-success) in two fresh embedded environments: blastRadius, haltedAtHours.
+Part 2 runs bench:ota-health at N devices written by SQL: healthEvalMs (median
+of 3). Progress goes to stderr; the last line of stdout is one JSON object.`,
+  flags: {
+    devices: flag.devices('devices of the health-gate evaluation: 500, 10k, 1m', { default: 100_000 }),
+    days: flag.int('simulated days of the end-to-end week', { default: 7, min: 1, placeholder: 'D' }),
+    // The week runs end to end on the whole fleet up to 100,000 devices (at 1,000,000 it would take hours: --e2e-devices raises it).
+    'e2e-devices': flag.devices('devices of the end-to-end week (default: N, at most 100000)', { placeholder: 'E' }),
+    'api-workers': flag.int('API worker processes', { default: 2, min: 1, placeholder: 'W' }),
+    seed: flag.seed('root seed of the end-to-end week, a u64', { default: '4242' }),
+  },
+});
+const { devices, days } = values;
+const e2eDevices = values['e2e-devices'] ?? Math.min(devices, 100_000);
+const apiWorkers = values['api-workers'];
 const log = (s: string) => process.stderr.write(`[bench:ota] ${s}\n`);
 const t0 = performance.now();
 

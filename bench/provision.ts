@@ -7,19 +7,26 @@
  * exactly N devices. Last line: one JSON object.
  */
 import { Readable } from 'node:stream';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { request } from 'undici';
 import { EmbeddedEnvironment } from '../harness/core/env/index.ts';
 import { PRODUCT_LINES } from '../contract/product-line.ts';
+import { benchCli, flag } from './_internals/bench-cli.ts';
 import { derivePublicKeys } from './public-keys.ts';
 
-const { values } = parseArgs({
-  options: { devices: { type: 'string', default: '1000000' }, seed: { type: 'string', default: '1' }, workers: { type: 'string', default: '1' } },
+const { devices, seed, workers } = benchCli({
+  name: 'provision',
+  purpose: 'bulk provisioning of real Ed25519 device keys through the NDJSON factory route',
+  about: `Starts the embedded environment (timed: envReadySeconds), derives N device keys
+from the seed (not timed), streams N registrations through the factory bulk route
+(timed) and checks the platform holds exactly N devices. Progress goes to stderr;
+the last line of stdout is one JSON object.`,
+  flags: {
+    devices: flag.devices('devices to provision: 500, 10k, 1m', { default: 1_000_000 }),
+    seed: flag.int('root seed of the device keys', { default: 1, placeholder: 'S' }),
+    workers: flag.int('API worker processes', { default: 1, min: 1, placeholder: 'W' }),
+  },
 });
-const devices = Number(values.devices);
-const seed = Number(values.seed);
-if (!Number.isSafeInteger(devices) || devices < 1) throw new Error(`--devices must be a positive integer, got ${values.devices}`);
 const log = (s: string) => process.stderr.write(`[bench:provision] ${s}\n`);
 
 log(`deriving ${devices.toLocaleString()} device keys from seed ${seed} (not timed)…`);
@@ -28,7 +35,7 @@ const keys = await derivePublicKeys(seed, devices);
 log(`keys ready in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
 t = performance.now();
-await using env = await new EmbeddedEnvironment({ workers: Number(values.workers) }).start();
+await using env = await new EmbeddedEnvironment({ workers }).start();
 const envReadySeconds = (performance.now() - t) / 1000;
 log(`embedded environment ready in ${envReadySeconds.toFixed(2)} s at ${env.apiUrl}`);
 

@@ -87,7 +87,7 @@ describe('EmbeddedEnvironment', () => {
   });
 
   it('the reaper kills PostgreSQL and the API and removes the temp dir when the harness is SIGKILLed', async () => {
-    const holder = spawn(process.execPath, ['--import', 'tsx', join('harness', 'env', 'test-fixtures', 'hold-embedded.ts')], {
+    const holder = spawn(process.execPath, ['--import', 'tsx', join('harness', 'core', 'env', 'test-fixtures', 'hold-embedded.ts')], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
