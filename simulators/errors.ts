@@ -1,4 +1,6 @@
-/** The stable codes of simulator errors. */
+import { FleetbedError } from '../contract/fleetbed-error.ts';
+
+/** The stable codes of simulator errors (each is explained in contract/error-codes.ts). */
 export type SimulatorErrorCode =
   /** A fleet option is missing, of the wrong type or out of range; nothing was built. */
   | 'FLEETBED_FLEET_OPTIONS_INVALID'
@@ -12,14 +14,12 @@ export type SimulatorErrorCode =
 /**
  * An error the simulators raise on purpose. `code` is stable; the message says
  * what was expected, what was received, and the fix when one is known.
- * (simulators/ cannot import harness/, so this mirrors harness's FleetbedError.)
  */
-export class SimulatorError extends Error {
-  override readonly name = 'SimulatorError';
-  readonly code: SimulatorErrorCode;
+export class SimulatorError extends FleetbedError {
+  override readonly name: string = 'SimulatorError';
+  declare readonly code: SimulatorErrorCode;
 
-  constructor(code: SimulatorErrorCode, message: string) {
-    super(message);
-    this.code = code;
+  constructor(code: SimulatorErrorCode, message: string, options?: ErrorOptions) {
+    super(code, message, options);
   }
 }

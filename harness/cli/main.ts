@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { up, UP_HELP } from './commands/up.ts';
 import { run, RUN_HELP } from './commands/run.ts';
 import { attack, ATTACK_HELP } from './commands/attack.ts';
+import { ERROR_CATALOGUE, ERROR_CODES, EXIT_CLASSES, isFleetbedError } from '../../contract/fleetbed-error.ts';
+import { exitCodeFor } from '../core/errors.ts';
 import { EXIT, UsageError } from './usage.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -14,13 +16,14 @@ Commands:
   up        start PostgreSQL + the reference API (embedded by default) and keep them running
   run       run scenario suites and check the invariants: fleetbed run scenarios/ci
   attack    play a forged phone against the platform: fleetbed attack scenarios/security
-  help      show help for a command: fleetbed help up
+  help      show help for a command: fleetbed help up; every error code: fleetbed help errors
 
 Options:
   -h, --help       show this help (or a command's: fleetbed up --help)
   -v, --version    print the version
 
-Exit codes: 0 success, 1 a check failed, 2 bad usage.
+Exit codes: 0 success, 1 a check failed, 2 bad usage. Errors: fleetbed help errors
+lists every FLEETBED_* code, its exit code and the fix.
 Docs: README.md — environments, scenario suites, reports.
 `;
 
@@ -44,7 +47,7 @@ export async function main(argv: string[], out: (line: string) => void = (l) => 
     }
     if (first === 'help') {
       const topic = rest[0];
-      out(topic && COMMANDS[topic] ? COMMANDS[topic].help : HELP);
+      out(topic === 'errors' ? renderErrorCatalogue() : topic && COMMANDS[topic] ? COMMANDS[topic].help : HELP);
       return EXIT.ok;
     }
     const command = COMMANDS[first];
@@ -57,16 +60,65 @@ export async function main(argv: string[], out: (line: string) => void = (l) => 
   }
 }
 
-function reportError(err: unknown): number {
+/**
+ * Print `err` to stderr and return the exit code: `EXIT[ERROR_CATALOGUE[code].exit]` for a
+ * FleetbedError (see {@link exitCodeFor}), printed as `fleetbed: [CODE] message` (a
+ * UsageError as `fleetbed: message` and its hint); anything else is unexpected: exit 1,
+ * printed with its stack.
+ */
+export function reportError(err: unknown, write: (text: string) => void = (t) => process.stderr.write(t)): number {
   if (err instanceof UsageError) {
-    process.stderr.write(`fleetbed: ${err.message}\n${err.hint ? err.hint + '\n' : ''}`);
-    return EXIT.usage;
+    write(`fleetbed: ${err.message}\n${err.hint ? err.hint + '\n' : ''}`);
+    return exitCodeFor(err);
   }
-  const e = err as { code?: string; message?: string };
-  if (typeof e?.code === 'string' && e.code.startsWith('FLEETBED_')) {
-    process.stderr.write(`fleetbed: [${e.code}] ${e.message}\n`);
-    return e.code === 'FLEETBED_ENV_BAD_CONFIG' || e.code.endsWith('_INVALID') ? EXIT.usage : EXIT.failed;
+  if (isFleetbedError(err)) {
+    write(`fleetbed: [${err.code}] ${err.message}\n`);
+    return exitCodeFor(err);
   }
-  process.stderr.write(`fleetbed: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
+  write(`fleetbed: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
   return EXIT.failed;
+}
+
+/** Wrap `text` into lines of at most `width` characters (a longer word gets a line of its own). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/**
+ * The error catalogue (contract/error-codes.ts) as the table `fleetbed help errors` prints:
+ * one row per code with its exit code, its meaning and the fix, wrapped to `width` columns.
+ */
+export function renderErrorCatalogue(width = 100): string {
+  const codeWidth = Math.max(...ERROR_CODES.map((c) => c.length));
+  const exitLabel = (exit: keyof typeof EXIT) => `${EXIT[exit]} ${exit}`;
+  const exitWidth = Math.max('EXIT'.length, ...EXIT_CLASSES.map((e) => exitLabel(e).length));
+  const indent = codeWidth + 2 + exitWidth + 2;
+  const textWidth = Math.max(40, width - indent);
+  const rows = [`${'CODE'.padEnd(codeWidth)}  ${'EXIT'.padEnd(exitWidth)}  MEANING / FIX`];
+  for (const code of ERROR_CODES) {
+    rows.push('');
+    const entry = ERROR_CATALOGUE[code];
+    const text = [...wrap(entry.meaning, textWidth), ...wrap(`Fix: ${entry.fix}`, textWidth)];
+    rows.push(`${code.padEnd(codeWidth)}  ${exitLabel(entry.exit).padEnd(exitWidth)}  ${text[0]}`);
+    for (const more of text.slice(1)) rows.push(`${' '.repeat(indent)}${more}`);
+  }
+  return `fleetbed error codes
+
+Every error fleetbed raises on purpose is printed as "fleetbed: [CODE] message" (bad usage
+as the message and a hint); the message gives the specifics, expected vs received. The
+exit code comes from the code: 2 usage (fix the command, the options or the scenario;
+nothing ran), 1 failed (the environment, the platform, the disk, or a fleetbed bug). Any
+other error is unexpected: exit 1, with its stack.
+
+${rows.join('\n')}
+`;
 }

@@ -2,7 +2,7 @@ import { FleetbedError } from '../../../contract/fleetbed-error.ts';
 
 export { FleetbedError, isFleetbedError } from '../../../contract/fleetbed-error.ts';
 
-/** The stable codes of environment errors. */
+/** The stable codes of environment errors (meaning, exit code and fix of each: contract/error-codes.ts). */
 export type EnvErrorCode =
   /** `--env containers` was chosen but no Docker engine answers. */
   | 'FLEETBED_ENV_NO_DOCKER'

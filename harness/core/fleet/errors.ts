@@ -1,6 +1,6 @@
 import { FleetbedError } from '../../../contract/fleetbed-error.ts';
 
-/** The stable codes of fleet-run errors. */
+/** The stable codes of fleet-run errors (meaning, exit code and fix of each: contract/error-codes.ts). */
 export type FleetErrorCode =
   /** A run option is invalid; nothing was started. */
   | 'FLEETBED_FLEET_RUN_OPTIONS_INVALID'

@@ -1,6 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { FleetbedError } from '../../../contract/fleetbed-error.ts';
 
 /** A security suite file (scenarios/security/*.ts): which catalogue cases to run, with which seed. */
 export interface AttackSuite {
@@ -16,7 +17,15 @@ export function defineAttackSuite(s: Omit<AttackSuite, 'kind'>): AttackSuite {
   return { kind: 'attack-suite', ...s };
 }
 
-export class SuiteError extends Error {}
+/** A security suite path that does not exist, or a file that is not a suite. Code `FLEETBED_ATTACK_SUITE_INVALID`. */
+export class SuiteError extends FleetbedError {
+  override readonly name: string = 'SuiteError';
+  declare readonly code: 'FLEETBED_ATTACK_SUITE_INVALID';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super('FLEETBED_ATTACK_SUITE_INVALID', message, options);
+  }
+}
 
 export async function loadAttackSuites(path: string): Promise<AttackSuite[]> {
   let files: string[];

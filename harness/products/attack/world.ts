@@ -1,5 +1,6 @@
 import { createHash, sign, type KeyObject } from 'node:crypto';
 import { bondProofSigningBytes } from '../../../contract/bond-proof.ts';
+import { FleetbedError } from '../../../contract/fleetbed-error.ts';
 import { packFirmwareVersion } from '../../../contract/firmware-version.ts';
 import { encodeFirmwareManifest, firmwareManifestSigningBytes, testReleaseSeed } from '../../../contract/ota.ts';
 import { encodeSessionRecord, packSignedRecord, sessionRecordSigningBytes, type SessionRecord } from '../../../contract/record.ts';
@@ -82,8 +83,14 @@ export interface AttackWorld {
   setClockAdvance(ms: number): Promise<void>;
 }
 
-export class WorldSetupError extends Error {
-  readonly code = 'FLEETBED_ATTACK_SETUP_FAILED';
+/** The platform refused a legitimate request while the attack world was built. Code `FLEETBED_ATTACK_SETUP_FAILED`. */
+export class WorldSetupError extends FleetbedError {
+  override readonly name: string = 'WorldSetupError';
+  declare readonly code: 'FLEETBED_ATTACK_SETUP_FAILED';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super('FLEETBED_ATTACK_SETUP_FAILED', message, options);
+  }
 }
 
 function must(ex: Exchange, what: string, ...ok: number[]): any {

@@ -1,3 +1,5 @@
+import { FleetbedError } from '../../../../contract/fleetbed-error.ts';
+
 const SIZE = 0;
 const SIZE_EXT = 1;
 const SIZE_LF = 2;
@@ -9,9 +11,14 @@ const TRAILER_LINE = 7;
 const END_LF = 8;
 const DONE = 9;
 
-/** Bad chunked framing: the message cannot be delimited. */
-export class FramingError extends Error {
-  override readonly name = 'FramingError';
+/** Bad chunked framing: the message cannot be delimited. Code `FLEETBED_FAULT_FRAMING`. */
+export class FramingError extends FleetbedError {
+  override readonly name: string = 'FramingError';
+  declare readonly code: 'FLEETBED_FAULT_FRAMING';
+
+  constructor(message: string) {
+    super('FLEETBED_FAULT_FRAMING', message);
+  }
 }
 
 /**
