@@ -74,6 +74,12 @@ export const ERROR_CATALOGUE = catalogue({
     fix: 'Read the log or cause quoted in the message; with DATABASE_URL, check its user, password and database name.',
   },
 
+  FLEETBED_ENV_MISSING_PACKAGE: {
+    meaning: 'The chosen environment needs an optional package that is not installed (the containers environment needs testcontainers and @testcontainers/postgresql).',
+    exit: 'failed',
+    fix: 'npm i -D testcontainers@11 @testcontainers/postgresql@11 (or run npm ci without --omit=optional), or pick another environment with --env.',
+  },
+
   // Fault injection (harness/core/faults).
   FLEETBED_FAULT_INVALID: {
     meaning: 'A fault-proxy option or fault setting is invalid (the seed, the target URL, a rate or delay out of range); nothing was changed.',

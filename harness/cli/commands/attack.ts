@@ -7,13 +7,13 @@ import { loadCapture, replayCapture } from '../../products/attack/replay.ts';
 import { loadAttackSuites, SuiteError } from '../../products/attack/suite.ts';
 import { renderAttackTable } from '../../products/attack/terminal.ts';
 import type { AttackCase } from '../../products/attack/types.ts';
-import { resolveEnvironment } from '../../core/env/index.ts';
+import { checkEnvironmentOptions, resolveEnvironment } from '../../core/env/index.ts';
 import { ENVIRONMENT_KINDS } from '../../core/env/options.ts';
 import { choiceFlag, EXIT, parseCommandArgs, UsageError } from '../usage.ts';
 
 export const ATTACK_HELP = `Usage: fleetbed attack <security suite file or directory> [options]
 
-Play a forged phone against the platform (DESIGN.md AUTH-4): replay, tampering,
+Play a forged phone against the platform (docs/design.md AUTH-4): replay, tampering,
 forged identities, BOLA, bonding tricks, mass assignment, bad tokens, phone
 tokens on operator routes, forged OTA traffic, resource exhaustion. Every case
 must be refused with the expected status and problem code AND leave the state
@@ -94,11 +94,11 @@ export async function attack(argv: string[], out: (line: string) => void): Promi
 
   const started = new Date();
   const t0 = performance.now();
-  const environment = resolveEnvironment({
+  const environment = resolveEnvironment(checkEnvironmentOptions({
     ...(env ? { env } : {}),
     ...(values['target-url'] ? { targetUrl: values['target-url'] } : {}),
     ...(values['api-entry'] ? { apiEntry: values['api-entry'] } : {}),
-  });
+  }));
   log(`starting the ${environment.kind} environment…`);
   const running = await environment.start();
   let results: CaseOutcome[] = [];

@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { relative } from 'node:path';
 import { colorEnabled, defaultReportDir, renderTable, writeReports, resolveReporters, type RunReport, type ScenarioResult } from '../../../reports/index.ts';
 import { ENVIRONMENT_KINDS } from '../../core/env/options.ts';
+import { checkEnvironmentOptions } from '../../core/env/check-environment-options.ts';
+import type { EnvironmentOptions } from '../../core/env/types.ts';
 import { loadScenarios } from '../../core/scenario/load-scenarios.ts';
 import { applyOverrides, parseDevicesOption, parseSeedOption } from '../../core/scenario/overrides.ts';
 import { ScenarioError } from '../../core/scenario/errors.ts';
@@ -112,11 +114,11 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
     ...(values['target-url'] ? ['--target-url', values['target-url']] : []),
     ...(values['api-entry'] ? ['--api-entry', values['api-entry']] : []),
   ];
-  const environment = {
+  const environment = checkEnvironmentOptions({
     ...(env ? { env } : {}),
     ...(values['target-url'] ? { targetUrl: values['target-url'] } : {}),
     ...(values['api-entry'] ? { apiEntry: values['api-entry'] } : {}),
-  };
+  });
   const stopCapture = values.capture !== undefined ? startCapture(values.capture) : undefined;
   const report = await runSuite({
     scenarios,
@@ -145,7 +147,7 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
   return report.verdict === 'pass' ? EXIT.ok : EXIT.failed;
 }
 
-async function shrinkFailures(report: RunReport, scenarios: ResolvedScenario[], environment: object, replayFlags: string[], log: (l: string) => void): Promise<void> {
+async function shrinkFailures(report: RunReport, scenarios: ResolvedScenario[], environment: EnvironmentOptions, replayFlags: string[], log: (l: string) => void): Promise<void> {
   for (const failed of report.scenarios.filter((s) => s.verdict === 'fail' && !s.error)) {
     const scenario = scenarios.find((s) => s.name === failed.name)!;
     let smallest: ScenarioResult | undefined;

@@ -1,4 +1,4 @@
-import { resolveEnvironment } from '../../core/env/index.ts';
+import { checkEnvironmentOptions, resolveEnvironment } from '../../core/env/index.ts';
 import { ENVIRONMENT_KINDS } from '../../core/env/options.ts';
 import { choiceFlag, EXIT, intFlag, parseCommandArgs } from '../usage.ts';
 
@@ -37,12 +37,12 @@ export async function up(argv: string[], out: (line: string) => void): Promise<n
   }
   const env = choiceFlag('env', values.env, ENVIRONMENT_KINDS);
   const workers = intFlag('workers', values.workers, 1, 64);
-  const environment = resolveEnvironment({
+  const environment = resolveEnvironment(checkEnvironmentOptions({
     ...(env ? { env } : {}),
     ...(values['target-url'] ? { targetUrl: values['target-url'] } : {}),
     ...(workers ? { workers } : {}),
     verbose: Boolean(values.verbose),
-  });
+  }));
   const started = await environment.start();
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= started.stop());

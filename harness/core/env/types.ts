@@ -30,40 +30,81 @@ export interface Environment {
   start(): Promise<StartedEnvironment>;
 }
 
-/** Options of every environment; each provider reads the fields its TSDoc names. */
-export interface EnvironmentOptions {
-  /** Provider name (`resolveEnvironment` only): `embedded`, `url` or `containers`. */
-  env?: string;
-  /** url: base URL of a running platform (`--target-url`). */
-  targetUrl?: string;
-  /** url: PostgreSQL URL of the platform's database (`DATABASE_URL`). */
-  databaseUrl?: string;
+/** Declares keys that an options type does not take: passing one is a compile error. */
+type Forbid<K extends string> = { readonly [P in K]?: never };
+
+/** Options every environment takes. */
+export interface CommonEnvironmentOptions {
   /** Factory credential. Started APIs get a random one if absent; a `targetUrl` needs it. */
   factorySecret?: string;
-  /** url with targetUrl: whether that platform runs in test mode. Default true. */
-  testMode?: boolean;
   /** Deadline for the environment to become ready, in ms. */
   startupTimeoutMs?: number;
   /** Deadline for one process to exit on stop before it is killed, in ms. */
   stopTimeoutMs?: number;
-  /** embedded, url: API entry point run as `node --import tsx <apiEntry>`, relative to the repo root. */
-  apiEntry?: string;
-  /** embedded, url: `FLEETBED_WORKERS` for the started API. */
+  /** `FLEETBED_WORKERS` for an API the environment starts (`--workers`). */
   workers?: number;
-  /** embedded, url: extra environment variables for the started API. */
+  /** Extra environment variables for an API the environment starts. */
   apiEnv?: Record<string, string>;
-  /**
-   * embedded, containers: extra PostgreSQL settings (`-c name=value`), after the defaults, e.g.
-   * `{ shared_preload_libraries: 'pg_stat_statements' }` to see where the database's time goes.
-   * The url environment refuses them: its PostgreSQL is yours to configure.
-   */
-  postgresSettings?: Record<string, string>;
-  /** containers: run this image as the API instead of building reference-api/Dockerfile. */
-  apiImage?: string;
   /** Print progress and PostgreSQL logs through `log`. Default false. */
   verbose?: boolean;
   /** Where verbose lines go. Default: process.stderr. */
   log?: (line: string) => void;
-  /** Environment variables consulted (`DATABASE_URL`, `FLEETBED_FACTORY_SECRET`). Default process.env. */
+  /** Environment variables consulted (`DATABASE_URL`, `FLEETBED_FACTORY_SECRET`, `DOCKER_HOST`). Default process.env. */
   processEnv?: Record<string, string | undefined>;
+}
+
+/** Options of `EmbeddedEnvironment`: it starts its own PostgreSQL and API, so no URLs. */
+export interface EmbeddedOptions extends CommonEnvironmentOptions, Forbid<'targetUrl' | 'databaseUrl' | 'testMode' | 'apiImage'> {
+  env?: 'embedded';
+  /** API entry point run as `node --import tsx <apiEntry>`, relative to the repo root. */
+  apiEntry?: string;
+  /**
+   * Extra PostgreSQL settings (`-c name=value`), after the defaults, e.g.
+   * `{ shared_preload_libraries: 'pg_stat_statements' }` to see where the database's time goes.
+   */
+  postgresSettings?: Record<string, string>;
+}
+
+/** Options of `UrlEnvironment`: a platform or a database you run; fleetbed configures neither. */
+export interface UrlOptions extends CommonEnvironmentOptions, Forbid<'postgresSettings' | 'apiImage'> {
+  env?: 'url';
+  /** Base URL of a running platform (`--target-url`). */
+  targetUrl?: string;
+  /** PostgreSQL URL of the platform's database (`DATABASE_URL`). */
+  databaseUrl?: string;
+  /** With `targetUrl`: whether that platform runs in test mode. Default true. */
+  testMode?: boolean;
+  /** Without `targetUrl`: the entry point of the API started on `databaseUrl`, relative to the repo root. */
+  apiEntry?: string;
+}
+
+/** Options of `ContainersEnvironment`: it starts its own PostgreSQL and API image, so no URLs or entry point. */
+export interface ContainersOptions extends CommonEnvironmentOptions, Forbid<'targetUrl' | 'databaseUrl' | 'testMode' | 'apiEntry'> {
+  env?: 'containers';
+  /** Extra PostgreSQL settings (`-c name=value`), after the image's defaults. */
+  postgresSettings?: Record<string, string>;
+  /** Run this image as the API instead of building reference-api/Dockerfile. */
+  apiImage?: string;
+}
+
+/**
+ * Options of `resolveEnvironment`, discriminated by `env`. Without `env`, a `targetUrl` or
+ * `databaseUrl` (or `DATABASE_URL`) selects `url`, otherwise `embedded`; `containers` is chosen
+ * only by name. An option of another provider is a compile error; from untyped input (CLI
+ * flags), `checkEnvironmentOptions` makes the same check at run time.
+ */
+export type EnvironmentOptions = EmbeddedOptions | UrlOptions | (ContainersOptions & { env: 'containers' });
+
+/**
+ * Environment options from untyped input (flags, JSON): any provider's fields, `env` any string.
+ * `checkEnvironmentOptions` turns it into {@link EnvironmentOptions} or says which field is wrong.
+ */
+export interface LooseEnvironmentOptions extends CommonEnvironmentOptions {
+  env?: string;
+  targetUrl?: string;
+  databaseUrl?: string;
+  testMode?: boolean;
+  apiEntry?: string;
+  postgresSettings?: Record<string, string>;
+  apiImage?: string;
 }

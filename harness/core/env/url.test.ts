@@ -50,6 +50,7 @@ describe('UrlEnvironment validation (before anything starts)', () => {
   });
 
   it('refuses postgresSettings: the PostgreSQL of a url environment is not ours to configure', () => {
+    // @ts-expect-error -- UrlOptions has no postgresSettings; JavaScript callers get the run-time check
     const error = thrown(() => new UrlEnvironment({ databaseUrl: 'postgres://root@127.0.0.1:5432/test', postgresSettings: { work_mem: '64MB' } }));
     expect(error?.code).toBe('FLEETBED_ENV_BAD_CONFIG');
     expect(error?.message).toContain('postgresSettings (work_mem) configure a PostgreSQL that fleetbed starts');

@@ -8,7 +8,7 @@ import { EnvironmentError } from './errors.ts';
 import { getFreePort } from './free-port.ts';
 import { ENV_DEFAULTS, redactUrl, resolveOptions, type ResolvedOptions } from './options.ts';
 import { Reaper } from './_internals/reaper.ts';
-import type { Environment, EnvironmentOptions, StartedEnvironment } from './types.ts';
+import type { Environment, StartedEnvironment, UrlOptions } from './types.ts';
 import { describeError, waitFor, waitForHttp } from './wait.ts';
 
 /** PostgreSQL error classes that retrying cannot fix: bad credentials, missing database. */
@@ -31,20 +31,14 @@ export class UrlEnvironment implements Environment {
   readonly kind = 'url';
   private readonly options: ResolvedOptions;
 
-  constructor(options: EnvironmentOptions = {}) {
+  constructor(options: UrlOptions = {}) {
     const processEnv = options.processEnv ?? process.env;
-    this.options = resolveOptions({
+    this.options = resolveOptions('url', {
       ...options,
       databaseUrl: options.databaseUrl ?? (processEnv.DATABASE_URL || undefined),
       factorySecret: options.factorySecret ?? (processEnv.FLEETBED_FACTORY_SECRET || undefined),
     });
     const o = this.options;
-    if (Object.keys(o.postgresSettings).length > 0) {
-      throw new EnvironmentError(
-        'FLEETBED_ENV_BAD_CONFIG',
-        `postgresSettings (${Object.keys(o.postgresSettings).join(', ')}) configure a PostgreSQL that fleetbed starts; the url environment tests a platform you run, so set them on your own server. Nothing was started.`,
-      );
-    }
     if (o.targetUrl === undefined && o.databaseUrl === undefined) {
       throw new EnvironmentError(
         'FLEETBED_ENV_BAD_CONFIG',
