@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveScenario } from '../../harness/core/scenario/index.ts';
-import { seededRolloutId, toBehaviour } from '../../harness/core/ota/engine.ts';
+import { seededRolloutId } from '../../harness/core/ota/operator.ts';
+import { toBehaviour } from '../../harness/core/ota/world.ts';
 
 const base = { name: 'ota-x', description: 'an OTA scenario', duration: '2d' };
 const rollout = { image: { version: '2.4.0', behaviour: { kind: 'quiet-death', hoursAfterBoot: 6 } }, stages: [{ percent: 10, soak: '12h' }, { percent: 100 }] };

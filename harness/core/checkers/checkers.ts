@@ -1,3 +1,5 @@
+import type { InvariantResult } from '../../../reports/types.ts';
+import type { OtaRunRecord } from '../ota/types.ts';
 import type { InvariantId } from '../scenario/invariants.ts';
 import { checkSignatures } from './auth-1-signatures.ts';
 import { checkNoBola } from './auth-2-no-bola.ts';
@@ -9,9 +11,26 @@ import { checkLateData } from './ing-4-late-data.ts';
 import { checkPerRecordVerdicts } from './ing-5-per-record-verdicts.ts';
 import { checkNoIdentifiers } from './priv-1-no-identifiers.ts';
 import { checkJoinAudit } from './priv-2-join-audit.ts';
-import { OTA_CHECKERS } from './ota-checkers.ts';
+import { checkVerifiedImages } from './ota-1-verified-images.ts';
+import { checkNoDowngrade } from './ota-2-no-downgrade.ts';
+import { checkStagedCohorts } from './ota-3-staged-cohorts.ts';
+import { checkHaltStopsOffers } from './ota-4-halt-stops-offers.ts';
+import { checkBlastRadius } from './ota-5-blast-radius.ts';
+import { checkBootLoopRollback } from './ota-6-boot-loop-rollback.ts';
+import { checkQuietBrickHalted } from './ota-7-quiet-brick-halted.ts';
 import { INVARIANTS } from '../scenario/invariants.ts';
 import { skipped, type Checker } from './types.ts';
+
+/** The OTA checkers, by invariant id: pure functions of one OTA engine run (harness/core/ota), which an OTA scenario's runner calls with its record. */
+export const OTA_CHECKERS: Readonly<Partial<Record<InvariantId, (r: OtaRunRecord) => InvariantResult>>> = Object.freeze({
+  'OTA-1': checkVerifiedImages,
+  'OTA-2': checkNoDowngrade,
+  'OTA-3': checkStagedCohorts,
+  'OTA-4': checkHaltStopsOffers,
+  'OTA-5': checkBlastRadius,
+  'OTA-6': checkBootLoopRollback,
+  'OTA-7': checkQuietBrickHalted,
+});
 
 /** An OTA checker reads the OTA engine's run; without one (a plain fleet run) it is skipped. */
 const ota = (id: 'OTA-1' | 'OTA-2' | 'OTA-3' | 'OTA-4' | 'OTA-5' | 'OTA-6' | 'OTA-7'): Checker => async (ctx) =>

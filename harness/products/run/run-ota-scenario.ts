@@ -3,14 +3,17 @@ import type { InvariantResult, ScenarioMetrics, ScenarioResult, ThresholdResult 
 import { resolveEnvironment } from '../../core/env/index.ts';
 import type { StartedEnvironment } from '../../core/env/types.ts';
 import type { ProgressOptions } from '../../core/fleet/progress.ts';
-import { replayLine } from './replay.ts';
+import { emptyMetrics, round, runWithResult, type ScenarioRunParts } from './scenario-result.ts';
 import { INVARIANTS } from '../../core/scenario/invariants.ts';
 import type { ResolvedScenario } from '../../core/scenario/types.ts';
 import { skipped } from '../../core/checkers/types.ts';
-import { blastRadiusOf, OTA_CHECKERS, otaOnset } from '../../core/checkers/ota-checkers.ts';
+import { OTA_CHECKERS } from '../../core/checkers/checkers.ts';
+import { blastRadiusOf } from '../../core/checkers/ota-5-blast-radius.ts';
+import { otaOnset } from '../../core/checkers/ota-7-quiet-brick-halted.ts';
 import { runOtaEngine } from '../../core/ota/engine.ts';
 import type { OtaRunRecord } from '../../core/ota/types.ts';
 
+/** How to run an OTA scenario (the plain runner's options, plus how to start the counterfactual's environment). */
 export interface RunOtaScenarioOptions {
   environment: StartedEnvironment;
   /** Starts a fresh environment for the counterfactual run. Default: a fresh embedded one when `environment` is embedded; none otherwise. */
@@ -20,7 +23,6 @@ export interface RunOtaScenarioOptions {
   log?: (line: string) => void;
 }
 
-const round = (x: number) => Math.round(x * 100) / 100;
 const hours = (t: number | null) => (t === null ? null : round(t / 3600));
 
 /**
@@ -32,61 +34,28 @@ const hours = (t: number | null) => (t === null ? null : round(t / 3600));
  * verdict is the primary run's. Never throws.
  */
 export async function runOtaScenario(scenario: ResolvedScenario, options: RunOtaScenarioOptions): Promise<{ result: ScenarioResult; record?: OtaRunRecord }> {
-  const started = performance.now();
   const log = options.log ?? (() => {});
-  const simulatedSeconds = Math.max(1, Math.ceil(scenario.durationSeconds / 3600)) * 3600;
-  const base: ScenarioResult = {
-    name: scenario.name,
-    description: scenario.description,
-    file: scenario.file,
-    verdict: 'fail',
-    seed: scenario.seed,
-    devices: scenario.fleet.devices,
-    simulatedSeconds,
-    wallSeconds: 0,
-    ledgerDigest: '',
-    replay: replayLine(scenario.file, scenario.seed, scenario.fleet.devices, options.replayFlags),
-    invariants: [],
-    thresholds: [],
-    metrics: { uploads: 0, recordsProduced: 0, recordsStored: 0, duplicates: 0, late: 0, rejected: 0, lostAtDevice: 0, latencyMs: { p50: 0, p90: 0, p99: 0, max: 0, count: 0 } },
-    timeline: [],
-  };
-  try {
+  const run = async (): Promise<{ parts: ScenarioRunParts; extra: OtaRunRecord }> => {
     const record = await runOtaEngine(scenario, { environment: options.environment, ...(options.progress ? { progress: options.progress } : {}), log });
-    const invariants: InvariantResult[] = scenario.invariants.map((id) => {
-      const check = OTA_CHECKERS[id];
-      if (!check) return skipped(id, INVARIANTS[id], 'an OTA scenario checks the OTA invariants only');
-      try {
-        return check(record);
-      } catch (error) {
-        return { id, title: INVARIANTS[id], verdict: 'fail' as const, checked: 0, violations: 1, witnesses: [{ expected: 'the check runs to completion', found: `the checker failed: ${(error as Error).message.slice(0, 500)}` }] };
-      }
-    });
+    const invariants = checkOtaInvariants(scenario, record);
     const thresholds = expectations(record);
     const ota: Record<string, unknown> & { blastRadius: Record<string, number> } = { blastRadius: {}, ...summarize(record) };
     const primaryPolicy = policyOf(record);
     ota.blastRadius[primaryPolicy] = badTakers(record);
     const haltedAtHours: Record<string, number | null> = { [primaryPolicy]: firstHalt(record) };
     if (scenario.ota!.counterfactual && primaryPolicy !== 'transfer-success') {
-      const start = options.startEnvironment ?? (options.environment.kind === 'embedded' ? () => resolveEnvironment({ env: 'embedded', apiEnv: { FLEETBED_PASSWORD_HASH_COST: '16' } }).start() : undefined);
-      if (!start) {
-        ota.counterfactualSkipped = `the ${options.environment.kind} environment cannot start a second, fresh platform; run with --env embedded`;
+      const cf = await runCounterfactual(scenario, options, log);
+      if (typeof cf === 'string') {
+        ota.counterfactualSkipped = cf;
       } else {
-        log('ota: counterfactual — the same seed under policy transfer-success, in a fresh environment');
-        const env2 = await start();
-        try {
-          const cf = await runOtaEngine(scenario, { environment: env2, policyOverride: 'transfer-success', ...(options.progress ? { progress: options.progress } : {}), log: (l) => log(`[counterfactual] ${l}`) });
-          ota.blastRadius['transfer-success'] = badTakers(cf);
-          haltedAtHours['transfer-success'] = firstHalt(cf);
-          ota.counterfactual = summarize(cf);
-        } finally {
-          await env2.stop();
-        }
+        ota.blastRadius['transfer-success'] = badTakers(cf);
+        haltedAtHours['transfer-success'] = firstHalt(cf);
+        ota.counterfactual = summarize(cf);
       }
     }
     ota.haltedAtHours = haltedAtHours;
     const metrics: ScenarioMetrics = {
-      ...base.metrics,
+      ...emptyMetrics(),
       uploads: record.totals.uploads,
       recordsProduced: record.totals.sessions,
       recordsStored: record.totals.stored,
@@ -94,30 +63,37 @@ export async function runOtaScenario(scenario: ResolvedScenario, options: RunOta
       phases: record.phases,
       ota,
     };
-    const failed = invariants.some((i) => i.verdict === 'fail') || thresholds.some((t) => t.verdict === 'fail');
-    return {
-      record,
-      result: {
-        ...base,
-        verdict: failed ? 'fail' : 'pass',
-        wallSeconds: round((performance.now() - started) / 1000),
-        ledgerDigest: digest(record),
-        invariants,
-        thresholds,
-        metrics,
-        timeline: record.hours.map((p) => ({ t: p.t, uploads: p.uploads, recordsStored: p.sessions, duplicates: 0, late: 0, rejected: 0, p99Ms: 0 })),
-      },
-    };
-  } catch (err) {
-    const e = err as Error & { code?: string };
-    return {
-      result: {
-        ...base,
-        wallSeconds: round((performance.now() - started) / 1000),
-        invariants: scenario.invariants.map((id) => skipped(id, INVARIANTS[id], 'the scenario did not run to the end')),
-        error: `${e.code ? `[${e.code}] ` : ''}${e.message}`,
-      },
-    };
+    const timeline = record.hours.map((p) => ({ t: p.t, uploads: p.uploads, recordsStored: p.sessions, duplicates: 0, late: 0, rejected: 0, p99Ms: 0 }));
+    return { extra: record, parts: { ledgerDigest: digest(record), invariants, thresholds, metrics, timeline } };
+  };
+  const simulatedSeconds = Math.max(1, Math.ceil(scenario.durationSeconds / 3600)) * 3600;
+  const { result, extra: record } = await runWithResult(scenario, { simulatedSeconds, replayFlags: options.replayFlags, run });
+  return record ? { record, result } : { result };
+}
+
+/** The OTA checkers over the engine's record, in the scenario's order; a checker that throws fails its invariant with the error as the witness. */
+function checkOtaInvariants(scenario: ResolvedScenario, record: OtaRunRecord): InvariantResult[] {
+  return scenario.invariants.map((id) => {
+    const check = OTA_CHECKERS[id];
+    if (!check) return skipped(id, INVARIANTS[id], 'an OTA scenario checks the OTA invariants only');
+    try {
+      return check(record);
+    } catch (error) {
+      return { id, title: INVARIANTS[id], verdict: 'fail' as const, checked: 0, violations: 1, witnesses: [{ expected: 'the check runs to completion', found: `the checker failed: ${(error as Error).message.slice(0, 500)}` }] };
+    }
+  });
+}
+
+/** The counterfactual: the same seed under policy transfer-success, in a fresh environment stopped afterwards; or why it cannot run. */
+async function runCounterfactual(scenario: ResolvedScenario, options: RunOtaScenarioOptions, log: (line: string) => void): Promise<OtaRunRecord | string> {
+  const start = options.startEnvironment ?? (options.environment.kind === 'embedded' ? () => resolveEnvironment({ env: 'embedded', apiEnv: { FLEETBED_PASSWORD_HASH_COST: '16' } }).start() : undefined);
+  if (!start) return `the ${options.environment.kind} environment cannot start a second, fresh platform; run with --env embedded`;
+  log('ota: counterfactual — the same seed under policy transfer-success, in a fresh environment');
+  const env2 = await start();
+  try {
+    return await runOtaEngine(scenario, { environment: env2, policyOverride: 'transfer-success', ...(options.progress ? { progress: options.progress } : {}), log: (l) => log(`[counterfactual] ${l}`) });
+  } finally {
+    await env2.stop();
   }
 }
 

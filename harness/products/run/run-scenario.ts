@@ -5,14 +5,14 @@ import { runFleet, type FleetRunResult } from '../../core/fleet/run-fleet.ts';
 import type { ProgressOptions } from '../../core/fleet/progress.ts';
 import { FaultSchedule, startFaultProxy, type FaultProxy } from '../../core/faults/index.ts';
 import { toFleetOptions } from '../../core/scenario/to-fleet-options.ts';
-import { INVARIANTS } from '../../core/scenario/invariants.ts';
 import type { ResolvedScenario } from '../../core/scenario/types.ts';
 import { evaluateThresholds } from '../../core/thresholds/index.ts';
 import { runCareQueries, runCheckers, snapshotEvents } from '../../core/checkers/index.ts';
 import { RunHistory } from '../../core/history.ts';
 import { runOtaScenario } from './run-ota-scenario.ts';
-import { replayLine } from './replay.ts';
+import { round, runWithResult, type ScenarioRunParts } from './scenario-result.ts';
 
+/** How to run one scenario: against which started environment, with which replay flags, progress and log. */
 export interface RunScenarioOptions {
   environment: StartedEnvironment;
   /** Extra replay flags (e.g. `--env url --target-url …`). */
@@ -22,6 +22,7 @@ export interface RunScenarioOptions {
   log?: (line: string) => void;
 }
 
+/** A scenario's result, and the fleet run behind it (absent when the run did not complete, or for an OTA scenario). */
 export interface RunScenarioOutcome {
   result: ScenarioResult;
   fleet?: FleetRunResult;
@@ -39,34 +40,16 @@ export async function runScenario(scenario: ResolvedScenario, options: RunScenar
   if (scenario.ota) return { result: (await runOtaScenario(scenario, options)).result };
   const env = options.environment;
   const log = options.log ?? (() => {});
-  const started = performance.now();
   const days = Math.max(1, Math.ceil(scenario.durationSeconds / 86_400));
   const simulatedSeconds = days * 86_400;
   const history = new RunHistory(simulatedSeconds > 4 * 86_400 ? 6 * 3600 : 3600);
   const schedule = FaultSchedule.of(scenario);
-  const replay = replayLine(scenario.file, scenario.seed, scenario.fleet.devices, options.replayFlags);
   let proxy: FaultProxy | undefined;
   let startMs: number | undefined;
   let lastT = 0;
   /** A restart in progress: it overlaps the uploads of the next slot (mid-upload), and is awaited before the next fault. */
   let restarting: Promise<void> | undefined;
-  const base = (): ScenarioResult => ({
-    name: scenario.name,
-    description: scenario.description,
-    file: scenario.file,
-    verdict: 'fail',
-    seed: scenario.seed,
-    devices: scenario.fleet.devices,
-    simulatedSeconds,
-    wallSeconds: 0,
-    ledgerDigest: '',
-    replay,
-    invariants: [],
-    thresholds: [],
-    metrics: emptyMetrics(),
-    timeline: [],
-  });
-  try {
+  const run = async (): Promise<{ parts: ScenarioRunParts; extra: FleetRunResult }> => {
     if (scenario.requires.restartApi && !env.restartApi) throw new Error(`scenario ${scenario.name} restarts the API, which the ${env.kind} environment cannot do; use --env embedded`);
     if (scenario.requires.restartDatabase && !env.restartDatabase) throw new Error(`scenario ${scenario.name} restarts PostgreSQL, which the ${env.kind} environment cannot do; use --env embedded`);
     if (scenario.requires.faultProxy) proxy = await startFaultProxy({ target: env.apiUrl, seed: scenario.seed });
@@ -132,35 +115,19 @@ export async function runScenario(scenario: ResolvedScenario, options: RunScenar
       ...(proxy ? { faultProxy: { ...proxy.stats } } : {}),
       phases: fleet.phases,
     };
-    const failed = invariants.some((i) => i.verdict === 'fail') || thresholds.some((x) => x.verdict === 'fail');
-    return {
-      fleet,
-      result: {
-        ...base(),
-        verdict: failed ? 'fail' : 'pass',
-        wallSeconds: round((performance.now() - started) / 1000),
-        ledgerDigest: fleet.ledgerDigest,
-        invariants,
-        thresholds,
-        metrics,
-        timeline: history.timeline(simulatedSeconds),
-      },
-    };
-  } catch (err) {
-    const e = err as Error & { code?: string };
-    return {
-      result: {
-        ...base(),
-        wallSeconds: round((performance.now() - started) / 1000),
-        invariants: scenario.invariants.map((id) => ({ id, title: INVARIANTS[id], verdict: 'skip' as const, checked: 0, violations: 0, witnesses: [], skipReason: 'the scenario did not run to the end' })),
-        timeline: history.timeline(simulatedSeconds),
-        error: `${e.code ? `[${e.code}] ` : ''}${e.message}`,
-      },
-    };
-  } finally {
-    await restarting?.catch((err: Error) => log(`a restart fault did not complete: ${err.message}`));
-    await proxy?.close().catch(() => {});
-  }
+    return { extra: fleet, parts: { ledgerDigest: fleet.ledgerDigest, invariants, thresholds, metrics, timeline: history.timeline(simulatedSeconds) } };
+  };
+  const { result, extra: fleet } = await runWithResult(scenario, {
+    simulatedSeconds,
+    replayFlags: options.replayFlags,
+    run,
+    timelineSoFar: () => history.timeline(simulatedSeconds),
+    cleanup: async () => {
+      await restarting?.catch((err: Error) => log(`a restart fault did not complete: ${err.message}`));
+      await proxy?.close().catch(() => {});
+    },
+  });
+  return fleet ? { fleet, result } : { result };
 }
 
 async function platformClock(apiUrl: string): Promise<number> {
@@ -168,12 +135,6 @@ async function platformClock(apiUrl: string): Promise<number> {
   if (res.status !== 200) throw new Error(`GET ${apiUrl}/testbed/clock answered ${res.status}: the platform must run in test mode (its virtual clock drives the scenario)`);
   return ((await res.json()) as { epochMs: number }).epochMs;
 }
-
-function emptyMetrics(): ScenarioMetrics {
-  return { uploads: 0, recordsProduced: 0, recordsStored: 0, duplicates: 0, late: 0, rejected: 0, lostAtDevice: 0, latencyMs: { p50: 0, p90: 0, p99: 0, max: 0, count: 0 } };
-}
-
-const round = (x: number) => Math.round(x * 100) / 100;
 
 /** Digest over the scenarios' ledger digests, in order: one value that says "the same run". */
 export function runDigest(digests: string[]): string {
