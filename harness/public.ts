@@ -6,7 +6,10 @@
  * export default defineScenario({ name: 'late-uploads', description: '…', duration: '3d' });
  * ```
  *
- * Scenario files import only this module, never harness internals.
+ * Scenario files import only this module, never harness internals. A project gets it
+ * with `npm i -D fleetbed`; a scenario file in a folder of no such project still loads
+ * when the `fleetbed` command runs it, `'fleetbed'` then naming the command's own copy
+ * (harness/core/scenario/loader-hooks.mjs).
  */
 export { defineScenario } from './core/scenario/define-scenario.ts';
 export { SCENARIO_DEFAULTS } from './core/scenario/defaults.ts';

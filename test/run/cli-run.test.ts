@@ -39,6 +39,27 @@ describe('fleetbed run: usage errors exit 2 before anything starts', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/devices/);
   });
+
+  it('a bad --duration value names the flag, the value and the form expected', async () => {
+    for (const bad of ['2 days', '90m']) {
+      const r = await fleetbed(['run', 'scenarios/ci', '--duration', bad]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`--duration must be whole hours from "1h" to "365d" in the form of a scenario's duration, e.g. "2d", "36h" or "1d12h", got ${JSON.stringify(bad)}`);
+    }
+  });
+
+  it('a scenario with several mistakes: every one, a line each, each naming the file', async () => {
+    const file = join(tmp, 'three-mistakes.json');
+    writeFileSync(file, JSON.stringify({ name: 'Three Mistakes', description: 'x', fleet: { devices: 0 }, duration: '2 days' }));
+    const r = await fleetbed(['run', file]);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.split('\n');
+    expect(lines[0]).toMatch(/^fleetbed: .*three-mistakes\.json: 3 problems$/);
+    expect(lines[1]).toMatch(/three-mistakes\.json: name must be a kebab-case name .*, got "Three Mistakes"$/);
+    expect(lines[2]).toMatch(/three-mistakes\.json: fleet\.devices must be an integer from 1 to 1000000, got 0$/);
+    expect(lines[3]).toMatch(/three-mistakes\.json: duration must be a duration such as .*, got "2 days"$/);
+    expect(lines[4]).toBe('Nothing was started. Fix the scenario and run again.');
+  });
 });
 
 describe('fleetbed run against a deliberately broken platform', () => {
@@ -46,7 +67,7 @@ describe('fleetbed run against a deliberately broken platform', () => {
     const dir = join(tmp, 'broken');
     const r = await fleetbed(['run', 'scenarios/ci/two-phones-one-home.ts', '--devices', '80', '--api-entry', 'test/fixtures/bola-read-other-device.ts', '--report-dir', dir, '--quiet']);
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stdout).toMatch(/FAIL two-phones-one-home AUTH-2: replay with: npx fleetbed run scenarios\/ci\/two-phones-one-home\.ts --seed 1103 --devices 80 --api-entry test\/fixtures\/bola-read-other-device\.ts +\(commit [0-9a-f]{7,}/);
+    expect(r.stdout).toMatch(/FAIL two-phones-one-home AUTH-2: replay with: npx fleetbed run scenarios\/ci\/two-phones-one-home\.ts --seed 1103 --devices 80 --duration 2d --api-entry test\/fixtures\/bola-read-other-device\.ts +\(commit [0-9a-f]{7,}/);
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
     expect(summary.verdict).toBe('fail');
     const auth2 = summary.scenarios[0].invariants.find((i: { id: string }) => i.id === 'AUTH-2');
@@ -60,17 +81,27 @@ describe('fleetbed run against a deliberately broken platform', () => {
 });
 
 describe('fleetbed run --shrink', () => {
-  it('re-runs a failing scenario smaller with the same seed and reports the smallest run that still fails', async () => {
+  it('reports the smallest run that still fails, and its replay line reproduces that run: seed, devices and days', async () => {
+    // 20 devices over the scenario's 2 days: shrink tries 10 devices, then 10 devices over 1 day.
     const dir = join(tmp, 'shrink');
-    const r = await fleetbed(['run', 'scenarios/ci/two-phones-one-home.ts', '--devices', '40', '--api-entry', 'test/fixtures/bola-read-other-device.ts', '--shrink', '--report-dir', dir]);
+    const r = await fleetbed(['run', 'scenarios/ci/two-phones-one-home.ts', '--devices', '20', '--api-entry', 'test/fixtures/bola-read-other-device.ts', '--shrink', '--report-dir', dir, '--quiet']);
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(/shrink two-phones-one-home: trying 20 devices/);
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+    expect(summary.scenarios[0]).toMatchObject({ devices: 20, simulatedSeconds: 2 * 86_400 });
+    expect(summary.scenarios[0].replay).toContain('--devices 20 --duration 2d');
     const shrunk = summary.scenarios[0].metrics.shrunk;
-    expect(shrunk.devices).toBeLessThan(40);
+    expect(shrunk).toMatchObject({ devices: 10, simulatedSeconds: 86_400 });
     expect(shrunk.failing).toContain('AUTH-2');
-    expect(shrunk.replay).toContain('--seed 1103');
-    expect(shrunk.replay).toContain(`--devices ${shrunk.devices}`);
-    expect(r.stderr).toContain(`smallest failing run: ${shrunk.replay}`);
+    expect(shrunk.replay).toBe('npx fleetbed run scenarios/ci/two-phones-one-home.ts --seed 1103 --devices 10 --duration 1d --api-entry test/fixtures/bola-read-other-device.ts');
+
+    // Run the replay line as printed (it needs no shell quoting here), into its own report directory.
+    const [npx, command, ...args] = shrunk.replay.split(' ');
+    expect(`${npx} ${command}`).toBe('npx fleetbed');
+    const replayDir = join(tmp, 'replay');
+    const again = await fleetbed([...args, '--report-dir', replayDir, '--quiet']);
+    expect(again.code, again.stderr).toBe(1);
+    const replayed = JSON.parse(readFileSync(join(replayDir, 'summary.json'), 'utf8')).scenarios[0];
+    expect(replayed).toMatchObject({ seed: '1103', devices: shrunk.devices, simulatedSeconds: shrunk.simulatedSeconds, replay: shrunk.replay });
+    expect(replayed.invariants.filter((i: { verdict: string }) => i.verdict === 'fail').map((i: { id: string }) => i.id)).toEqual(shrunk.failing);
   }, 300_000);
 });

@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { relative } from 'node:path';
 import { colorEnabled, defaultReportDir, renderTable, writeReports, resolveReporters, type RunReport, type ScenarioResult } from '../../../reports/index.ts';
-import { ENVIRONMENT_KINDS } from '../../core/env/options.ts';
 import { checkEnvironmentOptions } from '../../core/env/check-environment-options.ts';
+import { ENVIRONMENT_KINDS } from '../../core/env/options.ts';
 import type { EnvironmentOptions } from '../../core/env/types.ts';
 import { loadScenarios } from '../../core/scenario/load-scenarios.ts';
-import { applyOverrides, parseDevicesOption, parseSeedOption } from '../../core/scenario/overrides.ts';
+import { applyOverrides, parseDevicesOption, parseDurationOption, parseSeedOption } from '../../core/scenario/overrides.ts';
 import { ScenarioError } from '../../core/scenario/errors.ts';
 import type { ResolvedScenario } from '../../core/scenario/types.ts';
 import { runSuite } from '../../products/run/run-suite.ts';
@@ -38,12 +38,15 @@ function startCapture(file: string): () => number {
 export const RUN_HELP = `Usage: fleetbed run <scenario file or directory> [options]
 
 Run scenarios — a simulated stretch of fleet life with faults — against the
-platform and check the invariants of DESIGN.md. A release passes only if
+platform and check the invariants of docs/design.md. A release passes only if
 every invariant and threshold holds.
 
 Options:
   --seed S              override every scenario's seed (decimal or 0x… u64)
   --devices N           override every scenario's fleet size (500, 10k, 1m)
+  --duration D          override every scenario's simulated time, in the form of a
+                        scenario's duration: whole hours, e.g. 2d, 36h, 1d12h;
+                        faults after the new end never fire
   --env NAME            embedded (default; a fresh PostgreSQL + API per scenario),
                         url, or containers
   --target-url URL      a running platform in test mode (implies --env url;
@@ -51,8 +54,9 @@ Options:
   --report-dir DIR      where summary.json, junit.xml and report.html go
                         (default reports/out/<run-id>/)
   --reporters LIST      comma-separated: json,junit,html (default all three)
-  --shrink              when a scenario fails, re-run it smaller (same seed) and
-                        report the smallest run that still fails
+  --shrink              when a scenario fails, re-run it smaller (same seed; fewer
+                        devices, then fewer days) and report the smallest run that
+                        still fails, with the line that replays it
   --api-entry FILE      embedded: start this entry instead of reference-api/src/server.ts
                         (your patched build of the API, or a deliberately broken one)
   --capture FILE        record every request the fleet driver sends (NDJSON: method,
@@ -62,7 +66,8 @@ Options:
   -h, --help            this text
 
 Exit codes: 0 every invariant and threshold held; 1 one failed; 2 bad usage or
-a scenario that does not load. Every failure prints the line that replays it.
+a scenario that does not load. Every failure prints the line that replays it
+(scenario, --seed, --devices, --duration).
 `;
 
 export async function run(argv: string[], out: (line: string) => void): Promise<number> {
@@ -72,6 +77,7 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
     {
       seed: { type: 'string' },
       devices: { type: 'string' },
+      duration: { type: 'string' },
       env: { type: 'string' },
       'target-url': { type: 'string' },
       'report-dir': { type: 'string' },
@@ -97,10 +103,11 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
     const overrides = {
       ...(values.devices !== undefined ? { devices: parseDevicesOption(values.devices) } : {}),
       ...(values.seed !== undefined ? { seed: parseSeedOption(values.seed) } : {}),
+      ...(values.duration !== undefined ? { duration: parseDurationOption(values.duration) } : {}),
     };
     scenarios = (await loadScenarios(positionals[0]!)).map((s) => applyOverrides(s, overrides));
   } catch (err) {
-    if (err instanceof ScenarioError) throw new UsageError(err.message, 'Nothing was started. Fix the scenario and run again.');
+    if (err instanceof ScenarioError) throw new UsageError(err.message, err.file === 'command line' ? 'Nothing was started. Run "fleetbed run --help" for the flags it takes.' : 'Nothing was started. Fix the scenario and run again.');
     throw err;
   }
   if (scenarios.length === 0) throw new UsageError(`no scenario files under ${positionals[0]}.`, 'Scenario files end in .ts, .json, .yaml or .yml.');

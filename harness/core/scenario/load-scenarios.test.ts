@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -49,7 +50,7 @@ describe('loadScenarios: formats', () => {
 
   it('names the file, line and column of malformed YAML', async () => {
     const err = await loadError(`${FIXTURES}/broken.yaml`);
-    expect(err.message).toMatch(/^harness\/scenario\/test-fixtures\/broken\.yaml:5:\d+: is not valid YAML: /);
+    expect(err.message).toMatch(/^harness\/core\/scenario\/test-fixtures\/broken\.yaml:5:\d+: is not valid YAML: /);
     expect(err.line).toBe(5);
     expect(err.file).toBe(`${FIXTURES}/broken.yaml`);
   });
@@ -102,6 +103,29 @@ describe('loadScenarios: directories', () => {
     });
     expect((await loadError(join(dir, 'throws.ts'), { cwd: dir })).message).toMatch(/^throws\.ts(:2:\d+)?: does not load: boom 1$/);
     expect((await loadError(join(dir, 'nodefault.ts'), { cwd: dir })).message).toBe('nodefault.ts: has no default export; write `export default defineScenario({ name, description, ... })`');
+  });
+
+  it('says what to do when a program without the fleetbed command\'s module hooks loads a scenario outside a fleetbed project', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleetbed-no-project-'));
+    try {
+      mkdirSync(join(dir, 'esm'));
+      writeFileSync(join(dir, 'esm', 'package.json'), '{ "type": "module" }');
+      const scenario = "import { defineScenario } from 'fleetbed';\nexport default defineScenario({ name: 'x', description: 'x' });\n";
+      writeFileSync(join(dir, 'esm', 'no-fleetbed.ts'), scenario);
+      writeFileSync(join(dir, 'no-package.ts'), scenario);
+      // Node with tsx's ESM loader only, as a program of the user's might run: no harness/cli/bin.mjs.
+      const program = `const { loadScenarioFile } = await import(${JSON.stringify(join(ROOT, 'harness/core/scenario/load-scenarios.ts'))});
+        for (const f of ['esm/no-fleetbed.ts', 'no-package.ts']) await loadScenarioFile(f, { cwd: ${JSON.stringify(dir)} }).then(() => console.log('loaded'), (e) => console.log(e.code, e.message));`;
+      const out = execFileSync(process.execPath, ['--import', 'tsx/esm', '--input-type=module', '-e', program], { cwd: ROOT, encoding: 'utf8' }).split('\n');
+      expect(out[0]).toBe(
+        "FLEETBED_SCENARIO_INVALID esm/no-fleetbed.ts: imports 'fleetbed' but no fleetbed package is reachable from its folder: run `npm i -D fleetbed` in that project, or put the file inside a project that depends on fleetbed (or run it with the fleetbed command, which supplies its own)",
+      );
+      expect(out[1]).toBe(
+        'FLEETBED_SCENARIO_INVALID no-package.ts: was loaded as CommonJS, but scenario files are ES modules: add "type": "module" to the package.json of its project, or name it .mts (or run it with the fleetbed command, which loads it as an ES module)',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('says so when a path does not exist or holds no scenarios', async () => {

@@ -86,6 +86,8 @@ async function importDefault(abs: string, shown: string): Promise<unknown> {
   try {
     mod = (await import(pathToFileURL(abs).href)) as { default?: unknown };
   } catch (err) {
+    const hint = loadErrorHint(err, shown);
+    if (hint) throw new ScenarioError(hint, { file: shown }, { cause: err });
     const { what, where } = describeLoadError(err, abs);
     throw new ScenarioError(`${shown}${where ? `:${where.line}:${where.column}` : ''}: does not load: ${what}`, { file: shown, ...where }, { cause: err });
   }
@@ -132,6 +134,23 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
   const before = text.slice(0, offset);
   const line = before.split('\n').length;
   return { line, column: offset - (before.lastIndexOf('\n') + 1) + 1 };
+}
+
+/**
+ * The message for the two load failures a scenario outside a fleetbed project meets when
+ * the module hooks of harness/core/scenario/loader-hooks.mjs are not registered (the
+ * `fleetbed` command registers them; a program calling {@link loadScenarios} may not).
+ */
+function loadErrorHint(err: unknown, shown: string): string | undefined {
+  const e = err as { code?: unknown; message?: unknown };
+  const message = String(e?.message ?? '');
+  if ((e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND') && /Cannot find (?:package|module) 'fleetbed'/.test(message)) {
+    return `${shown}: imports 'fleetbed' but no fleetbed package is reachable from its folder: run \`npm i -D fleetbed\` in that project, or put the file inside a project that depends on fleetbed (or run it with the fleetbed command, which supplies its own)`;
+  }
+  if (e?.code === 'ERR_REQUIRE_CYCLE_MODULE') {
+    return `${shown}: was loaded as CommonJS, but scenario files are ES modules: add "type": "module" to the package.json of its project, or name it .mts (or run it with the fleetbed command, which loads it as an ES module)`;
+  }
+  return undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, parseDuration } from './duration.ts';
-import { applyOverrides, parseDevicesOption, parseSeedOption, toInput } from './overrides.ts';
+import { applyOverrides, parseDevicesOption, parseDurationOption, parseSeedOption, toInput } from './overrides.ts';
 import { resolveScenario } from './resolve-scenario.ts';
 import { fleetSeed, parseSeed } from './seed.ts';
 
@@ -46,6 +46,24 @@ describe('command-line overrides', () => {
     expect(o.seed).toBe('99');
     expect({ ...o, fleet: scenario.fleet, seed: scenario.seed }).toEqual(scenario);
     expect(applyOverrides(scenario, {})).toBe(scenario);
+  });
+
+  it('parses --duration in the scenario files\' form, whole hours, canonical', () => {
+    expect(parseDurationOption('36h')).toBe('1d12h');
+    expect(parseDurationOption('1d')).toBe('1d');
+    for (const bad of ['2 days', '90m', '0h', '400d', '']) {
+      expect(() => parseDurationOption(bad)).toThrow(`command line: --duration must be whole hours from "1h" to "365d" in the form of a scenario's duration, e.g. "2d", "36h" or "1d12h", got ${JSON.stringify(bad)}`);
+    }
+  });
+
+  it('a shorter --duration keeps faults at their times (those after the end never fire), as --shrink does', () => {
+    const o = applyOverrides(scenario, { duration: '1d' });
+    expect(o).toMatchObject({ duration: '1d', durationSeconds: 86_400 });
+    expect(o.faults).toEqual(scenario.faults);
+    expect({ ...o, duration: scenario.duration, durationSeconds: scenario.durationSeconds }).toEqual(scenario);
+    expect(Object.isFrozen(o)).toBe(true);
+    // Overrides apply to an overridden scenario too (shrinking a run given --duration).
+    expect(applyOverrides(o, { devices: 10 })).toMatchObject({ duration: '1d', fleet: { devices: 10 } });
   });
 
   it('round-trips a resolved scenario through toInput unchanged (fault indexes included)', () => {

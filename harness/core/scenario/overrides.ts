@@ -1,5 +1,7 @@
+import { deepFreeze } from './_internals/deep-freeze.ts';
+import { formatDuration, parseDuration, type Duration } from './duration.ts';
 import { ScenarioError } from './errors.ts';
-import { MAX_DEVICES, resolveScenario } from './resolve-scenario.ts';
+import { MAX_DEVICES, MAX_DURATION_SECONDS } from './resolve-scenario.ts';
 import { parseSeed, SEED_EXPECTED, type SeedInput } from './seed.ts';
 import type { ResolvedScenario, Scenario } from './types.ts';
 
@@ -9,7 +11,12 @@ export interface ScenarioOverrides {
   devices?: number | string;
   /** `--seed S` (u64: number, bigint, decimal or 0x-hex text). */
   seed?: SeedInput;
+  /** `--duration D`: simulated time, in the scenario files' {@link Duration} form (`'2d'`, `'36h'`). */
+  duration?: Duration | string;
 }
+
+/** What `--duration` accepts, for error messages. */
+const DURATION_OPTION_EXPECTED = 'whole hours from "1h" to "365d" in the form of a scenario\'s duration, e.g. "2d", "36h" or "1d12h"';
 
 const FROM = 'command line';
 
@@ -32,12 +39,25 @@ export function parseSeedOption(text: string): string {
 }
 
 /**
- * The scenario with `--devices` / `--seed` applied, validated again (so a value out of
- * range fails like a bad file would, naming the flag). Fields not overridden stay as they
- * are; `file` is kept.
+ * `--duration` text → its canonical {@link Duration} (`'36h'` → `'1d12h'`). Whole hours
+ * from 1h to 365d, as in a scenario file. Throws {@link ScenarioError} naming the flag and value.
+ */
+export function parseDurationOption(text: string): Duration {
+  const seconds = parseDuration(text.trim());
+  if (seconds === undefined || seconds < 3600 || seconds > MAX_DURATION_SECONDS || seconds % 3600 !== 0) throw ScenarioError.field(FROM, '--duration', DURATION_OPTION_EXPECTED, text);
+  return formatDuration(seconds);
+}
+
+/**
+ * The scenario with `--devices` / `--seed` / `--duration` applied; a value out of range
+ * fails naming the flag. Fields not overridden stay as they are; `file` is kept.
+ *
+ * A shorter duration keeps every fault at its time, as `--shrink` does: a fault at or
+ * after the new end never fires (it is not an error), so a shrunk run's replay line
+ * reproduces it exactly.
  */
 export function applyOverrides(scenario: ResolvedScenario, overrides: ScenarioOverrides): ResolvedScenario {
-  if (overrides.devices === undefined && overrides.seed === undefined) return scenario;
+  if (overrides.devices === undefined && overrides.seed === undefined && overrides.duration === undefined) return scenario;
   const devices = overrides.devices === undefined ? scenario.fleet.devices : typeof overrides.devices === 'string' ? parseDevicesOption(overrides.devices) : overrides.devices;
   if (!Number.isSafeInteger(devices) || devices < 1 || devices > MAX_DEVICES) throw ScenarioError.field(FROM, '--devices', `an integer from 1 to ${MAX_DEVICES}`, overrides.devices);
   let seed = scenario.seed;
@@ -46,7 +66,9 @@ export function applyOverrides(scenario: ResolvedScenario, overrides: ScenarioOv
     if (parsed === undefined) throw ScenarioError.field(FROM, '--seed', SEED_EXPECTED, overrides.seed);
     seed = parsed;
   }
-  return resolveScenario(toInput({ ...scenario, seed, fleet: { ...scenario.fleet, devices } }), scenario.file);
+  const duration = overrides.duration === undefined ? scenario.duration : parseDurationOption(overrides.duration);
+  // Neither the seed nor the fleet size nor the duration enters any other resolved field.
+  return deepFreeze({ ...scenario, seed, fleet: { ...scenario.fleet, devices }, duration, durationSeconds: parseDuration(duration)! });
 }
 
 /** A resolved scenario written back as input (what resolveScenario accepts). */

@@ -172,6 +172,38 @@ describe('resolveScenario: errors name the file, the field, the value and what w
     expect(err).toMatchObject({ field: 'fleet.devices', value: -5, expected: 'an integer from 1 to 1000000' });
   });
 
+  it('reports every mistake at once: one line per problem, each naming the file', () => {
+    const err = errorOf({ fleet: { devices: -5 }, durtion: '3d', behaviour: { latePhones: 1.5 }, faults: [{ at: 'noon', fault: 'restart-api' }, { at: '1h', fault: 'http-500' }] });
+    const lines = err.message.split('\n');
+    expect(lines).toEqual([
+      `${FILE}: 5 problems`,
+      `${FILE}: durtion is not a known field (did you mean "duration"?); a scenario takes ${['name', 'description', 'seed', 'fleet', 'duration', 'behaviour', 'faults', 'invariants', 'thresholds', 'env', 'ota'].join(', ')}`,
+      `${FILE}: fleet.devices must be an integer from 1 to 1000000, got -5`,
+      `${FILE}: behaviour.latePhones must be a probability from 0 to 1, got 1.5`,
+      expect.stringMatching(/^scenarios\/ci\/late\.ts: faults\[0\]\.at must be an offset from the start .*, got "noon"$/),
+      expect.stringMatching(/^scenarios\/ci\/late\.ts: faults\[1\]\.fault must be one of .*, got "http-500"; did you mean "http-5xx"\?$/),
+    ]);
+    expect(err.problems.map((p) => [p.field, p.value])).toEqual([
+      ['durtion', '3d'],
+      ['fleet.devices', -5],
+      ['behaviour.latePhones', 1.5],
+      ['faults[0].at', 'noon'],
+      ['faults[1].fault', 'http-500'],
+    ]);
+    expect(err).toMatchObject({ file: FILE, field: 'durtion' });
+  });
+
+  it('checks fault times against the longest duration when the duration itself is wrong', () => {
+    const err = errorOf({ duration: '3 days', faults: [{ at: '2d', fault: 'restart-api' }] });
+    expect(err.problems.map((p) => p.field)).toEqual(['duration']);
+  });
+
+  it('gives one problem its own message, with no count line', () => {
+    const err = errorOf({ fleet: { devices: -5 } });
+    expect(err.message).toBe(`${FILE}: fleet.devices must be an integer from 1 to 1000000, got -5`);
+    expect(err.problems).toHaveLength(1);
+  });
+
   it('rejects what is not an object', () => {
     expect(() => resolveScenario([1, 2], 'x.json')).toThrow('x.json: the scenario must be a scenario object (export default defineScenario({ name, description, ... })), got [1,2]');
   });

@@ -44,47 +44,61 @@ const NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
  */
 export function resolveScenario(raw: unknown, source = '<inline>'): ResolvedScenario {
   const c: Check = new Check(source); // annotated: calls to c.fail() then narrow types
-  const s = c.object('', raw, TOP_FIELDS, 'a scenario object (export default defineScenario({ name, description, ... }))');
+  // Not an object at all: nothing else can be checked.
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) c.fail('', 'a scenario object (export default defineScenario({ name, description, ... }))', raw);
+  const s = c.object('', raw, TOP_FIELDS);
 
-  const name = c.string('name', s.name, NAME, 'a kebab-case name such as "late-uploads" (lowercase letters, digits, single hyphens)');
-  if (name.length > 64) c.fail('name', 'at most 64 characters', name);
-  if (typeof s.description !== 'string' || s.description.trim() === '') c.fail('description', 'a non-empty string saying what the scenario exercises', s.description);
-
-  const seed = s.seed === undefined ? SCENARIO_DEFAULTS.seed : parseSeed(s.seed);
-  if (seed === undefined) {
-    const hint = typeof s.seed === 'number' && Number.isInteger(s.seed) && s.seed > Number.MAX_SAFE_INTEGER ? 'above 2^53 a number loses digits: write the seed as a string' : undefined;
-    c.fail('seed', SEED_EXPECTED, s.seed, hint);
-  }
-
-  const fleet = resolveFleet(c, s.fleet);
-
-  const duration = s.duration ?? SCENARIO_DEFAULTS.duration;
-  const durationSeconds = parseDuration(duration);
-  if (durationSeconds === undefined) c.fail('duration', DURATION_EXPECTED, duration);
-  if (durationSeconds < 3600 || durationSeconds > MAX_DURATION_SECONDS || durationSeconds % 3600 !== 0) {
-    c.fail('duration', 'whole hours from "1h" to "365d" (the simulator steps an hour at a time)', duration);
-  }
-
+  // Each part is checked on its own, so one run reports every independent mistake.
+  const name = c.part(() => {
+    const name = c.string('name', s.name, NAME, 'a kebab-case name such as "late-uploads" (lowercase letters, digits, single hyphens)');
+    if (name.length > 64) c.fail('name', 'at most 64 characters', name);
+    return name;
+  });
+  const description = c.part(() => {
+    if (typeof s.description !== 'string' || s.description.trim() === '') c.fail('description', 'a non-empty string saying what the scenario exercises', s.description);
+    return s.description.trim();
+  });
+  const seed = c.part(() => {
+    const seed = s.seed === undefined ? SCENARIO_DEFAULTS.seed : parseSeed(s.seed);
+    if (seed === undefined) {
+      const hint = typeof s.seed === 'number' && Number.isInteger(s.seed) && s.seed > Number.MAX_SAFE_INTEGER ? 'above 2^53 a number loses digits: write the seed as a string' : undefined;
+      c.fail('seed', SEED_EXPECTED, s.seed, hint);
+    }
+    return seed;
+  });
+  const fleet = c.part(() => resolveFleet(c, s.fleet));
+  const durationSeconds = c.part(() => {
+    const duration = s.duration ?? SCENARIO_DEFAULTS.duration;
+    const seconds = parseDuration(duration);
+    if (seconds === undefined) c.fail('duration', DURATION_EXPECTED, duration);
+    if (seconds < 3600 || seconds > MAX_DURATION_SECONDS || seconds % 3600 !== 0) {
+      c.fail('duration', 'whole hours from "1h" to "365d" (the simulator steps an hour at a time)', duration);
+    }
+    return seconds;
+  });
+  // With no valid duration, times are checked against the longest one (their form still is).
+  const timeLimit = durationSeconds ?? MAX_DURATION_SECONDS;
   const behaviour = resolveBehaviour(c, s.behaviour);
-  const faults = resolveFaults(c, s.faults, durationSeconds);
-  const ota = s.ota === undefined ? undefined : resolveOta(c, s.ota, durationSeconds);
-  const invariants = ota && s.invariants === undefined ? [...SCENARIO_DEFAULTS.ota.invariants] : resolveInvariants(c, s.invariants);
+  const faults = resolveFaults(c, s.faults, timeLimit);
+  const ota = s.ota === undefined ? undefined : c.part(() => resolveOta(c, s.ota, timeLimit));
+  const invariants = c.part(() => (s.ota !== undefined && s.invariants === undefined ? [...SCENARIO_DEFAULTS.ota.invariants] : resolveInvariants(c, s.invariants)));
   const thresholds = resolveThresholds(c, s.thresholds);
-  const env = resolveEnv(c, s.env);
+  const env = c.part(() => resolveEnv(c, s.env));
+  c.done();
 
   return deepFreeze({
-    name,
-    description: s.description.trim(),
+    name: name!,
+    description: description!,
     file: source,
-    seed,
-    fleet,
-    duration: formatDuration(durationSeconds),
-    durationSeconds,
+    seed: seed!,
+    fleet: fleet!,
+    duration: formatDuration(durationSeconds!),
+    durationSeconds: durationSeconds!,
     behaviour,
     faults,
-    invariants,
+    invariants: invariants!,
     thresholds,
-    env,
+    env: env!,
     requires: {
       restartApi: faults.some((f) => f.fault === 'restart-api'),
       restartDatabase: faults.some((f) => f.fault === 'restart-postgres'),
@@ -221,13 +235,19 @@ function resolveFleet(c: Check, raw: unknown): ResolvedScenario['fleet'] {
 
 function resolveBehaviour(c: Check, raw: unknown): Behaviour {
   const defaults = SCENARIO_DEFAULTS.behaviour;
-  const b = c.object('behaviour', raw ?? {}, Object.keys(defaults));
   const out: Behaviour = { ...defaults };
-  for (const k of PROBABILITIES) if (b[k] !== undefined) out[k] = c.probability(`behaviour.${k}`, b[k]);
-  if (b.reorder !== undefined) out.reorder = c.boolean('behaviour.reorder', b.reorder);
-  if (b.clockOffsetS !== undefined) out.clockOffsetS = c.integer('behaviour.clockOffsetS', b.clockOffsetS, 0, 86_400);
-  if (b.clockDriftPpm !== undefined) out.clockDriftPpm = c.integer('behaviour.clockDriftPpm', b.clockDriftPpm, 0, 1000);
-  if (b.ringSize !== undefined) out.ringSize = c.integer('behaviour.ringSize', b.ringSize, 1, 32);
+  const b = c.part(() => c.object('behaviour', raw ?? {}, Object.keys(defaults)));
+  if (!b) return out;
+  const set = <K extends keyof Behaviour>(k: K, check: (field: string, value: unknown) => Behaviour[K]) => {
+    if (b[k] === undefined) return;
+    const v = c.part(() => check(`behaviour.${k}`, b[k]));
+    if (v !== undefined) out[k] = v;
+  };
+  for (const k of PROBABILITIES) set(k, (f, v) => c.probability(f, v));
+  set('reorder', (f, v) => c.boolean(f, v));
+  set('clockOffsetS', (f, v) => c.integer(f, v, 0, 86_400));
+  set('clockDriftPpm', (f, v) => c.integer(f, v, 0, 1000));
+  set('ringSize', (f, v) => c.integer(f, v, 1, 32));
   return out;
 }
 
@@ -249,9 +269,10 @@ function resolveAt(c: Check, field: string, raw: unknown, durationSeconds: numbe
 
 function resolveFaults(c: Check, raw: unknown, durationSeconds: number): ResolvedFault[] {
   if (raw === undefined) return [];
-  const list = c.array('faults', raw, 'an array of { at, fault, probability?, duration?, count?, params? }');
+  const list = c.part(() => c.array('faults', raw, 'an array of { at, fault, probability?, duration?, count?, params? }'));
+  if (!list) return [];
   const d = SCENARIO_DEFAULTS.fault;
-  const out = list.map((entry, index): ResolvedFault => {
+  const entry = (entry: unknown, index: number) => c.part((): ResolvedFault => {
     const path = `faults[${index}]`;
     const f = c.object(path, entry, ['at', 'fault', 'probability', 'duration', 'count', 'params']);
     const fault = c.oneOf(`${path}.fault`, f.fault, FAULT_KINDS);
@@ -271,16 +292,17 @@ function resolveFaults(c: Check, raw: unknown, durationSeconds: number): Resolve
     const params = resolveParams(c, `${path}.params`, fault, f.params);
     return { index, fault, at, probability, durationSeconds: windowSeconds, count, params };
   });
+  const out = list.map(entry).filter((f) => f !== undefined);
   // Windows of one proxy fault may not overlap: the proxy holds one setting per fault.
   for (const a of out) {
     for (const b of out) {
       if (b.index <= a.index || a.fault !== b.fault || a.durationSeconds === 0) continue;
       if (a.at < b.at + b.durationSeconds && b.at < a.at + a.durationSeconds) {
-        c.fail(
+        c.part(() => c.fail(
           `faults[${b.index}].at`,
           `a time outside the ${a.fault} window of faults[${a.index}] (${formatDuration(a.at)} to ${formatDuration(a.at + a.durationSeconds)}); windows of one fault must not overlap`,
           (list[b.index] as Record<string, unknown>).at,
-        );
+        ));
       }
     }
   }
@@ -323,9 +345,12 @@ function resolveInvariants(c: Check, raw: unknown): InvariantId[] {
 
 function resolveThresholds(c: Check, raw: unknown): Record<string, string[]> {
   if (raw === undefined) return {};
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) c.fail('thresholds', `an object of metric name → list of expressions, e.g. { http_req_duration: ['p(99)<250'] }`, raw);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    c.part(() => c.fail('thresholds', `an object of metric name → list of expressions, e.g. { http_req_duration: ['p(99)<250'] }`, raw));
+    return {};
+  }
   const out: Record<string, string[]> = {};
-  for (const [metric, list] of Object.entries(raw)) {
+  for (const [metric, list] of Object.entries(raw)) c.part(() => {
     const path = `thresholds.${metric}`;
     const nameProblem = checkMetricName(metric);
     if (nameProblem) c.fail(`thresholds[${JSON.stringify(metric)}]`, nameProblem, metric);
@@ -341,7 +366,7 @@ function resolveThresholds(c: Check, raw: unknown): Record<string, string[]> {
       }
       return e;
     });
-  }
+  });
   return out;
 }
 

@@ -43,7 +43,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunReport> {
   let kind = '';
   try {
     for (const [i, scenario] of options.scenarios.entries()) {
-      log(`scenario ${i + 1}/${options.scenarios.length}: ${scenario.name} (${scenario.fleet.devices} devices, seed ${scenario.seed}, ${relative(process.cwd(), scenario.file) || scenario.file})`);
+      log(`scenario ${i + 1}/${options.scenarios.length}: ${scenario.name} (${scenario.fleet.devices} devices, ${scenario.duration}, seed ${scenario.seed}, ${relative(process.cwd(), scenario.file) || scenario.file})`);
       let env: StartedEnvironment;
       if (shared) env = sharedEnv ??= await resolveEnvironment(options.environment).start();
       else {

@@ -1,15 +1,39 @@
 import { ScenarioError } from '../errors.ts';
 import { didYouMean } from './suggest.ts';
 
-/** Validation helpers bound to one source file; every failure is a {@link ScenarioError}. */
+/**
+ * Validation helpers bound to one source file; every failure is a {@link ScenarioError}.
+ * A failure ends the {@link Check.part} it happens in (later checks of that part depend on
+ * the value just rejected) and is recorded; {@link Check.done} throws everything recorded,
+ * so one run of the validation reports every independent mistake of a scenario.
+ */
 export class Check {
+  readonly problems: ScenarioError[] = [];
+
   constructor(readonly file: string) {}
 
   fail(field: string, expected: string, value: unknown, hint?: string): never {
     throw ScenarioError.field(this.file, field || 'the scenario', expected, value, hint);
   }
 
-  /** A plain object whose keys are all in `known`; an unknown key fails with a suggestion. */
+  /** Run one independent part of the validation: its first problem is recorded and the part yields `undefined`. */
+  part<T>(validate: () => T): T | undefined {
+    try {
+      return validate();
+    } catch (err) {
+      if (!(err instanceof ScenarioError) || err.file !== this.file) throw err;
+      this.problems.push(err);
+      return undefined;
+    }
+  }
+
+  /** Throw the problems recorded so far: the one error itself, or one {@link ScenarioError.all} listing them. */
+  done(): void {
+    if (this.problems.length === 1) throw this.problems[0];
+    if (this.problems.length > 1) throw ScenarioError.all(this.file, this.problems);
+  }
+
+  /** A plain object whose keys are all in `known`; each unknown key is a problem (with a suggestion) recorded without ending the part. */
   object(field: string, value: unknown, known: readonly string[], what = `an object with fields ${known.join(', ')}`): Record<string, unknown> {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(field, what, value);
     const record = value as Record<string, unknown>;
@@ -17,12 +41,15 @@ export class Check {
       if (!known.includes(key)) {
         const path = field ? `${field}.${key}` : key;
         const where = field ? field : 'a scenario';
-        throw new ScenarioError(`${this.file}: ${path} is not a known field${didYouMean(key, known)}; ${where} takes ${known.join(', ')}`, {
-          file: this.file,
-          field: path,
-          value: record[key],
-          expected: `one of ${known.join(', ')}`,
-        });
+        // Recorded, not thrown: the known fields beside it are still checked.
+        this.problems.push(
+          new ScenarioError(`${this.file}: ${path} is not a known field${didYouMean(key, known)}; ${where} takes ${known.join(', ')}`, {
+            file: this.file,
+            field: path,
+            value: record[key],
+            expected: `one of ${known.join(', ')}`,
+          }),
+        );
       }
     }
     return record;
