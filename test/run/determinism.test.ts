@@ -26,3 +26,17 @@ describe('a run is reproducible from its seed', () => {
     expect(c.scenarios[0]!.ledgerDigest).not.toBe(a.scenarios[0]!.ledgerDigest);
   });
 });
+
+describe('an OTA run is reproducible from its seed', () => {
+  it('same seed → same OTA ledger digest, though households answer in any order', async () => {
+    // 16 households run concurrently; the digest must not depend on which response came first.
+    const base = await loadScenarioFile('scenarios/ci/ota-boot-loop-rollback.ts');
+    const small = applyOverrides(base, { devices: 60 });
+    const run = () => runSuite({ scenarios: [small], environment: {}, command: 'test', progress: { enabled: false } });
+    const a = await run();
+    const b = await run();
+    expect(a.scenarios[0]!.error).toBeUndefined();
+    expect(a.scenarios[0]!.ledgerDigest).toMatch(/^[0-9a-f]{64}$/);
+    expect(b.scenarios[0]!.ledgerDigest).toBe(a.scenarios[0]!.ledgerDigest);
+  }, 180_000);
+});

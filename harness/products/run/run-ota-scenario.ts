@@ -172,9 +172,14 @@ function expectations(r: OtaRunRecord): ThresholdResult[] {
 
 /** A digest of what the run did (offers, updates, halts): the same seed and code give the same value. */
 function digest(r: OtaRunRecord): string {
+  // Households run concurrently, so offers and attempts are recorded in the order their
+  // responses arrive; sorted, the lines name what happened, not which answer came first.
+  const lines = [
+    ...r.offers.map((o) => `o ${o.t} ${o.deviceId} ${o.rollout} ${o.stageIndex}`),
+    ...r.attempts.map((a) => `a ${a.t} ${a.d} ${a.rollout} ${a.reports.map((x) => x.state).join(',')}`),
+  ].sort();
   const h = createHash('sha256');
-  for (const o of r.offers) h.update(`o ${o.t} ${o.deviceId} ${o.rollout} ${o.stageIndex}\n`);
-  for (const a of r.attempts) h.update(`a ${a.t} ${a.d} ${a.rollout} ${a.reports.map((x) => x.state).join(',')}\n`);
+  for (const line of lines) h.update(`${line}\n`);
   for (const t of r.rollouts) h.update(`r ${t?.rolloutId} ${t?.status?.state} ${t?.haltAt} ${t?.completedAt}\n`);
   return h.digest('hex');
 }
