@@ -22,7 +22,7 @@ export interface Witness {
 }
 
 export interface InvariantResult {
-  /** Stable id from DESIGN.md: ING-1, AUTH-2, OTA-5, … */
+  /** Stable id from docs/design.md: ING-1, AUTH-2, OTA-5, … */
   id: string;
   /** One-line statement of the invariant. */
   title: string;

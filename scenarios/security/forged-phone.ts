@@ -1,7 +1,7 @@
 import { defineAttackSuite } from 'fleetbed';
 
 /**
- * The forged-phone suite (DESIGN.md AUTH-4): every trick a decompiled, scripted
+ * The forged-phone suite (docs/design.md AUTH-4): every trick a decompiled, scripted
  * phone can play against the platform — replay, tampering, identity, BOLA,
  * bonding, mass assignment, tokens, function level, OTA, resource consumption.
  * Each case must be refused with the expected problem and leave the state

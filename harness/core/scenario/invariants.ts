@@ -1,5 +1,5 @@
 /**
- * The invariant catalogue of DESIGN.md: stable ids and their one-line statements. The
+ * The invariant catalogue of docs/design.md: stable ids and their one-line statements. The
  * checkers report under these ids; scenarios select from them.
  */
 export const INVARIANTS = Object.freeze({

@@ -175,8 +175,8 @@ export interface ResolvedScenario {
 
 /**
  * An OTA scenario (`ota` section): a fleet that brushes and reports while the
- * platform rolls firmware out to one product line. See harness/core/ota/README.md in
- * harness/core/ota/engine.ts for how it is driven.
+ * platform rolls firmware out to one product line. The section's format is in
+ * docs/scenarios.md; harness/core/ota/engine.ts drives it.
  */
 export interface OtaImageInput {
   /** "major.minor.patch"; must be newer than the line's factory image to be offered. */
