@@ -12,7 +12,7 @@ import { deviceKeySeed, privateKeyFromSeed } from '../simulators/device-keys.ts'
  * from different days or machines are only comparable next to these numbers,
  * and even then loosely: on 2026-12-03 they were the best yet and the fleet
  * still used 2.47 ms of CPU per device against 2.1 on its best day.
- * (On the 2-core machine the README's figures come from, the same code took
+ * (On the 2-core machine docs/benchmarks.md's figures come from, the same code took
  * 107 s for 100,000 devices and, three hours later, 221–279 s; Ed25519 was
  * barely slower then, but a wake-up across cores took 90–170 µs against
  * 14 µs on one core.)

@@ -156,7 +156,7 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** Read the configuration from environment variables (see README, "Reference API"). */
+/** Read the configuration from environment variables (see docs/reference-api.md). */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   const testMode = env.FLEETBED_TEST_MODE === '1' || env.FLEETBED_TEST_MODE === 'true';
   return resolveConfig({
