@@ -159,8 +159,8 @@ describe('operations()', () => {
       operationId: 'getDevice',
       testModeOnly: false,
       security: ['phoneBearer'],
-      responses: { 200: '#/components/schemas/Device', 400: '#/components/schemas/Problem', 401: '#/components/schemas/Problem', 404: '#/components/schemas/Problem' },
-      mediaTypes: { 200: ['application/json'], 400: ['application/problem+json'], 401: ['application/problem+json'], 404: ['application/problem+json'] },
+      responses: { 200: '#/components/schemas/Device', 400: '#/components/schemas/Problem', 401: '#/components/schemas/Problem', 404: '#/components/schemas/Problem', 415: '#/components/schemas/Problem' },
+      mediaTypes: { 200: ['application/json'], 400: ['application/problem+json'], 401: ['application/problem+json'], 404: ['application/problem+json'], 415: ['application/problem+json'] },
     });
     expect(list.find((o) => o.operationId === 'unbondDevice')?.responses[204]).toBeNull();
     expect(list.find((o) => o.operationId === 'issueToken')?.mediaTypes[400]).toEqual(['application/json']);

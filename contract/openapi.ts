@@ -239,12 +239,17 @@ function respond(...parts: Responses[]): Responses {
 
 const NO_STORE: HeaderObject = { description: 'Token responses are never cached.', required: true, schema: { type: 'string', const: 'no-store' } };
 
-/** Any body the server cannot read: not JSON, too large, or of a type it does not parse. */
+/** Any body the server cannot read: not JSON, too large, or of a media type the operation's requestBody does not list. */
 const UNREADABLE_BODY = {
   400: ['malformed-json'],
   413: ['payload-too-large'],
   415: ['unsupported-media-type'],
 } as const satisfies ProblemMap;
+/**
+ * An operation without a request body accepts none: a request that carries one (any type) is a 415 and
+ * changes nothing. A Content-Type header on a request without a body is ignored.
+ */
+const NO_BODY = { 415: ['unsupported-media-type'] } as const satisfies ProblemMap;
 /** Request body or path parameters that do not match their schema. */
 const INVALID = { 400: ['validation-failed'] } as const satisfies ProblemMap;
 const UNAUTHENTICATED = { 401: ['unauthenticated'] } as const satisfies ProblemMap;
@@ -279,7 +284,7 @@ const paths = {
       tags: ['health'],
       summary: 'Liveness: the process answers',
       security: PUBLIC,
-      responses: { 200: json('Health', 'The process is up.') },
+      responses: respond({ 200: json('Health', 'The process is up.') }, problems(NO_BODY)),
     },
   },
   '/readyz': {
@@ -288,10 +293,13 @@ const paths = {
       tags: ['health'],
       summary: 'Readiness: the database answers',
       security: PUBLIC,
-      responses: {
-        200: json('Health', 'Ready to serve.'),
-        503: json('Health', 'The database does not answer; status is "unavailable".'),
-      },
+      responses: respond(
+        {
+          200: json('Health', 'Ready to serve.'),
+          503: json('Health', 'The database does not answer; status is "unavailable".'),
+        },
+        problems(NO_BODY),
+      ),
     },
   },
 
@@ -354,12 +362,15 @@ const paths = {
       operationId: 'provisionDevices',
       tags: ['factory'],
       summary: 'Provision up to 1000 devices (atomic)',
-      description: 'Either every device of the request is registered, or none is and the problem names the offending one.',
+      description:
+        'Either every device of the request is registered, or none is and the problem names the offending one. ' +
+        'A publicKey must be the canonical encoding of an Ed25519 point on the curve and not of small order (order ≤ 8): ' +
+        'anything else is a 422 device-key-invalid that says which (non-canonical encoding, not on the curve, small order).',
       security: FACTORY,
       requestBody: jsonBody('ProvisionRequest'),
       responses: respond(
         { 201: json('ProvisionResult', 'Every device was provisioned.') },
-        problems(FACTORY_REFUSALS, UNREADABLE_BODY, INVALID, { 409: ['device-already-provisioned'] }),
+        problems(FACTORY_REFUSALS, UNREADABLE_BODY, INVALID, { 409: ['device-already-provisioned'], 422: ['device-key-invalid'] }),
       ),
     },
   },
@@ -370,7 +381,7 @@ const paths = {
       summary: 'Provision any number of devices from an NDJSON stream (atomic)',
       description:
         'One DeviceRegistration JSON object per line (lines of at most 4096 bytes; blank lines are ignored), streamed into the database. ' +
-        'A bad or duplicate line anywhere means nothing is written; the problem names the line.',
+        'A bad or duplicate line anywhere, or a weak publicKey (422 device-key-invalid, as on POST /v2/factory/devices), means nothing is written; the problem names the line.',
       security: FACTORY,
       requestBody: {
         required: true,
@@ -383,7 +394,7 @@ const paths = {
       },
       responses: respond(
         { 201: json('ProvisionResult', 'Every device of the stream was provisioned.') },
-        problems(FACTORY_REFUSALS, { 400: ['malformed-ndjson', 'validation-failed'], 409: ['device-already-provisioned'], 415: ['unsupported-media-type'] }),
+        problems(FACTORY_REFUSALS, { 400: ['malformed-ndjson', 'validation-failed'], 409: ['device-already-provisioned'], 415: ['unsupported-media-type'], 422: ['device-key-invalid'] }),
       ),
     },
   },
@@ -394,7 +405,7 @@ const paths = {
       tags: ['devices'],
       summary: "The caller's devices (at most 1000, by device id)",
       security: PHONE,
-      responses: respond({ 200: json('DeviceList', "The devices bonded to the caller's account.") }, problems(UNAUTHENTICATED)),
+      responses: respond({ 200: json('DeviceList', "The devices bonded to the caller's account.") }, problems(NO_BODY, UNAUTHENTICATED)),
     },
   },
   '/v2/devices/{deviceId}': {
@@ -404,7 +415,7 @@ const paths = {
       tags: ['devices'],
       summary: 'One of the caller’s devices',
       security: PHONE,
-      responses: respond({ 200: json('Device', 'The device.') }, problems(INVALID, UNAUTHENTICATED, { 404: ['not-found'] })),
+      responses: respond({ 200: json('Device', 'The device.') }, problems(NO_BODY, INVALID, UNAUTHENTICATED, { 404: ['not-found'] })),
     },
   },
   '/v2/devices/{deviceId}/bond-challenge': {
@@ -417,7 +428,7 @@ const paths = {
       security: PHONE,
       responses: respond(
         { 201: json('BondChallenge', 'The challenge, for this device and the caller’s account only.') },
-        problems(UNREADABLE_BODY, INVALID, UNAUTHENTICATED, { 404: ['not-found'] }),
+        problems(NO_BODY, INVALID, UNAUTHENTICATED, { 404: ['not-found'] }),
       ),
     },
   },
@@ -446,7 +457,7 @@ const paths = {
       tags: ['bonding'],
       summary: 'Unbond one of the caller’s devices',
       security: PHONE,
-      responses: respond({ 204: empty('Unbonded.') }, problems(INVALID, UNAUTHENTICATED, { 404: ['not-found'] })),
+      responses: respond({ 204: empty('Unbonded.') }, problems(NO_BODY, INVALID, UNAUTHENTICATED, { 404: ['not-found'] })),
     },
   },
 
@@ -500,7 +511,7 @@ const paths = {
         { name: 'limit', in: 'query', description: 'Page size, 1–1000 (default 100), decimal without leading zeros.', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
         { name: 'cursor', in: 'query', description: 'nextCursor of the previous page, unchanged.', schema: { type: 'string', maxLength: 64 } },
       ],
-      responses: respond({ 200: json('SessionPage', 'One page; nextCursor is null on the last.') }, problems(INVALID, UNAUTHENTICATED, { 404: ['not-found'] })),
+      responses: respond({ 200: json('SessionPage', 'One page; nextCursor is null on the last.') }, problems(NO_BODY, INVALID, UNAUTHENTICATED, { 404: ['not-found'] })),
     },
   },
 
@@ -528,7 +539,7 @@ const paths = {
       security: PHONE,
       responses: respond(
         { 200: json('Consent', 'The standing consent.') },
-        problems(UNREADABLE_BODY, INVALID, UNAUTHENTICATED, { 404: ['not-found'] }),
+        problems(NO_BODY, INVALID, UNAUTHENTICATED, { 404: ['not-found'] }),
       ),
     },
     delete: {
@@ -536,7 +547,7 @@ const paths = {
       tags: ['care'],
       summary: 'Revoke a care provider’s consent',
       security: PHONE,
-      responses: respond({ 204: empty('Revoked.') }, problems(INVALID, UNAUTHENTICATED, { 404: ['not-found'] })),
+      responses: respond({ 204: empty('Revoked.') }, problems(NO_BODY, INVALID, UNAUTHENTICATED, { 404: ['not-found'] })),
     },
   },
   '/v2/care/patients/{patientAccountId}/sessions': {
@@ -555,7 +566,7 @@ const paths = {
       ],
       responses: respond(
         { 200: json('CarePatientSessions', 'The patient, the period and their sessions.') },
-        problems(INVALID, UNAUTHENTICATED, { 403: ['forbidden', 'consent-required'] }),
+        problems(NO_BODY, INVALID, UNAUTHENTICATED, { 403: ['forbidden', 'consent-required'] }),
       ),
     },
   },
@@ -584,7 +595,7 @@ const paths = {
       tags: ['ota'],
       summary: 'One firmware release (operator)',
       security: FACTORY,
-      responses: respond({ 200: json('FirmwareRelease', 'The release.') }, problems(INVALID, FACTORY_REFUSALS, { 404: ['not-found'] })),
+      responses: respond({ 200: json('FirmwareRelease', 'The release.') }, problems(NO_BODY, INVALID, FACTORY_REFUSALS, { 404: ['not-found'] })),
     },
   },
   '/v2/ota/rollouts': {
@@ -612,7 +623,7 @@ const paths = {
       tags: ['ota'],
       summary: 'A rollout’s status: stages, counts by device state, why it halted (operator)',
       security: FACTORY,
-      responses: respond({ 200: json('Rollout', 'The rollout.') }, problems(INVALID, FACTORY_REFUSALS, { 404: ['not-found'] })),
+      responses: respond({ 200: json('Rollout', 'The rollout.') }, problems(NO_BODY, INVALID, FACTORY_REFUSALS, { 404: ['not-found'] })),
     },
   },
   '/v2/ota/rollouts/{rolloutId}/actions': {
@@ -646,7 +657,7 @@ const paths = {
       security: PHONE,
       responses: respond(
         { 200: json('OtaOffer', 'The offer (manifest and release signature, for the device to verify), or null and why not.') },
-        problems(UNREADABLE_BODY, INVALID, UNAUTHENTICATED, { 404: ['not-found'] }),
+        problems(NO_BODY, INVALID, UNAUTHENTICATED, { 404: ['not-found'] }),
       ),
     },
   },
@@ -673,7 +684,7 @@ const paths = {
     get: testbed({
       operationId: 'getTestbedClock',
       summary: 'Read the virtual clock',
-      responses: { 200: json('Clock', 'The virtual time every time rule of the platform reads.') },
+      responses: respond({ 200: json('Clock', 'The virtual time every time rule of the platform reads.') }, problems(NO_BODY)),
     }),
     put: testbed({
       operationId: 'setTestbedClock',
@@ -688,7 +699,7 @@ const paths = {
       operationId: 'getTestbedDigest',
       summary: 'A digest of the domain state',
       description: 'Equal digests before and after a refused request prove it changed nothing.',
-      responses: { 200: json('StateDigest', 'Per-table row counts and digests, and one overall digest.') },
+      responses: respond({ 200: json('StateDigest', 'Per-table row counts and digests, and one overall digest.') }, problems(NO_BODY)),
     }),
   },
   '/testbed/jobs/{name}': {
@@ -699,7 +710,7 @@ const paths = {
       description: 'Takes no body. Jobs: ota-health-monitor (evaluates every active rollout’s gates and halts, advances or completes it). An unknown job is a 404 not-found.',
       responses: respond(
         { 200: json('TestbedJobRun', 'What the job did.') },
-        problems(UNREADABLE_BODY, INVALID, { 404: ['not-found'] }),
+        problems(NO_BODY, INVALID, { 404: ['not-found'] }),
       ),
     }),
   },

@@ -28,6 +28,7 @@ export const PROBLEMS = Object.freeze({
   'method-not-allowed': { status: 405, title: 'Method not allowed on this route' },
   'email-taken': { status: 409, title: 'An account with that email already exists' },
   'device-already-provisioned': { status: 409, title: 'A device with that id or serial already exists' },
+  'device-key-invalid': { status: 422, title: 'The device public key is not a canonical Ed25519 point of large order' },
   'challenge-invalid': { status: 409, title: 'The bonding challenge is unknown, used, expired or for another device' },
   'press-counter-stale': { status: 409, title: 'The button-press counter did not increase' },
   'button-not-pressed': { status: 403, title: 'The device reports that its button was not pressed' },

@@ -7,6 +7,7 @@ import { migrate } from './db/migrate.ts';
 import { systemClock, virtualClock, type Clock } from './clock.ts';
 import { ApiError, OAuthApiError } from './errors.ts';
 import { KeyCache } from './keys.ts';
+import { enforceDocumentedMediaTypes } from './media-types.ts';
 import { AccessTokens } from './auth/require-account.ts';
 import { healthRoutes } from './routes/health.ts';
 import { accountRoutes } from './routes/accounts.ts';
@@ -71,7 +72,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const clock = config.testMode ? virtualClock(db) : systemClock();
   const services: Services = { config, db, clock, keys: new KeyCache(config.keyCacheSize), tokens: new AccessTokens(db, clock) };
 
-  // Form bodies (RFC 6749 token requests) are parsed with URLSearchParams.
+  // Each route accepts exactly the request media types contract/openapi.ts lists for it (415 otherwise).
+  enforceDocumentedMediaTypes(app);
+
+  // Form bodies (RFC 6749 token requests; the media-type gate keeps them off every other route) are parsed with URLSearchParams.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });

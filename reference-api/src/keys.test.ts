@@ -19,10 +19,10 @@ describe('KeyCache', () => {
     const cache = new KeyCache(2);
     const x = (k: { export(o: { format: 'jwk' }): { x?: string } }) => k.export({ format: 'jwk' }).x!;
     const [a, b, c] = Array.from({ length: 3 }, () => Buffer.from(x(generateKeyPairSync('ed25519').publicKey), 'base64url'));
-    expect(x(cache.get(1, a!))).toBe(a!.toString('base64url'));
+    expect(x(cache.get(1, a!).key)).toBe(a!.toString('base64url'));
     cache.get(2, c!);
-    expect(x(cache.get(1, b!))).toBe(b!.toString('base64url'));
-    expect(x(cache.peek(1)!)).toBe(b!.toString('base64url'));
+    expect(x(cache.get(1, b!).key)).toBe(b!.toString('base64url'));
+    expect(x(cache.peek(1)!.key)).toBe(b!.toString('base64url'));
     expect(cache.peek(2)).toBeDefined();
     expect(cache.size).toBe(2);
     expect(() => cache.get(3, Buffer.alloc(31))).toThrow(/32 bytes, got 31/);
@@ -44,7 +44,7 @@ describe('KeyCache.keysOf', () => {
     expect(loads).toEqual([[3, 4, 99]]);
     expect(cache.peek(1)).toBeUndefined(); // evicted by loading 3 and 4 …
     expect([...keys.keys()].sort()).toEqual([1, 3, 4]); // … and still this call's
-    for (const id of [1, 3, 4]) expect(keys.get(id)!.export({ format: 'jwk' }).x).toBe(raw(id).toString('base64url'));
+    for (const id of [1, 3, 4]) expect(keys.get(id)!.key.export({ format: 'jwk' }).x).toBe(raw(id).toString('base64url'));
     expect(keys.has(99)).toBe(false);
   });
 });

@@ -1,3 +1,4 @@
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/api.ts';
 import {
@@ -5,11 +6,36 @@ import {
   bearer,
   describeEachDatabase,
   provision,
-  registration,
+  registration as registrationWithKey,
   rowCounts,
+  seedFor,
   signUpAndSignIn,
   withClient,
 } from '../support/fixtures.ts';
+
+/** A real Ed25519 public key for device `id` (provisioning refuses keys that are not points of large order). */
+const realKey = (id: number) =>
+  Buffer.from(
+    createPublicKey(createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: seedFor(`pk-${id}`).toString('base64url'), x: Buffer.alloc(32).toString('base64url') }, format: 'jwk' })).export({ format: 'jwk' }).x!,
+    'base64url',
+  );
+const registration = (id: number, key: Buffer = realKey(id)) => registrationWithKey(id, key);
+
+/** 32 little-endian bytes of y, with the sign bit of x. */
+const point = (y: bigint, sign = 0n) => Buffer.from((y | (sign << 255n)).toString(16).padStart(64, '0'), 'hex').reverse();
+const P = 2n ** 255n - 19n;
+/**
+ * Public keys that are not canonical Ed25519 points of large order, and the words the problem uses.
+ * Under the first two, a forged signature (R small order, S = 0) verifies in OpenSSL for many messages.
+ */
+const WEAK_KEYS: Array<[string, Buffer, RegExp]> = [
+  ['the identity point', point(1n), /small order/],
+  ['a point of order 8', Buffer.from('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a', 'hex'), /small order/],
+  ['a point of order 4 (y = 0)', point(0n), /small order/],
+  ['a non-canonical encoding (y = p + 1, i.e. the identity again)', point(P + 1n), /non-canonical encoding/],
+  ['a non-canonical encoding (x = 0 with the sign bit set)', point(1n, 1n), /non-canonical encoding/],
+  ['a y with no point on the curve (y = 2)', point(2n), /not on the curve/],
+];
 
 /** Ids unique within this file: each test takes its own block. */
 let nextBlock = 0;
@@ -90,6 +116,20 @@ describeEachDatabase('factory provisioning', (serverUrl) => {
       expect(await devicesIn([id!])).toEqual([]);
     });
 
+    it.each(WEAK_KEYS)('refuses %s as a device key (422 device-key-invalid naming the device and why), writing nothing of the batch', async (_what, key, why) => {
+      const [good, weak] = ids(2);
+      const before = await rowCounts(api.db.url);
+      const res = await provision(api.app, [registration(good!), registration(weak!, key)]);
+      expect(res.statusCode, res.body).toBe(422);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.json()).toMatchObject({ code: 'device-key-invalid', field: 'devices.1.publicKey', status: 422 });
+      expect(res.json().detail).toContain(`device ${weak}`);
+      expect(res.json().detail).toContain(key.toString('base64url'));
+      expect(res.json().detail).toMatch(why);
+      expect(await rowCounts(api.db.url)).toEqual(before);
+      expect(await devicesIn([good!, weak!])).toEqual([]);
+    });
+
     it.each([
       ['no credential', {}],
       ['a wrong credential', { 'x-factory-credential': 'not-the-factory-secret' }],
@@ -159,6 +199,20 @@ describeEachDatabase('factory provisioning', (serverUrl) => {
       expect(res.statusCode).toBe(409);
       expect(res.json()).toMatchObject({ code: 'device-already-provisioned' });
       expect(await rowCounts(api.db.url)).toEqual(before);
+    });
+
+    it.each(WEAK_KEYS)('refuses %s on line N (422 device-key-invalid naming line N), writing nothing of the stream', async (_what, key, why) => {
+      const lines = ids(50).map((id) => registration(id));
+      lines[41] = registration(lines[41]!.deviceId, key);
+      const before = await rowCounts(api.db.url);
+      const res = await bulk(api, ndjson(lines));
+      expect(res.statusCode, res.body).toBe(422);
+      expect(res.json()).toMatchObject({ code: 'device-key-invalid', field: 'line 42.publicKey' });
+      expect(res.json().detail).toMatch(/^line 42: /);
+      expect(res.json().detail).toContain(`device ${lines[41]!.deviceId}`);
+      expect(res.json().detail).toMatch(why);
+      expect(await rowCounts(api.db.url)).toEqual(before);
+      expect(await devicesIn(lines.map((l) => l.deviceId))).toEqual([]);
     });
 
     it('refuses another content type (415)', async () => {

@@ -32,10 +32,20 @@ async function cli(args: string[], reportDir = mkdtempSync(join(tmpdir(), 'fleet
 }
 
 const FIXTURES = {
-  'skip-upload-signature': ['tamper-flags', 'tamper-signature-bit', 'identity-unregistered-key', 'identity-malleable-s', 'ota-forged-heartbeats'],
+  'skip-upload-signature': ['tamper-flags', 'tamper-signature-bit', 'identity-unregistered-key', 'ota-forged-heartbeats'],
   'skip-ownership-check': ['bola-read-device', 'bola-read-sessions', 'bola-unbond-other-device'],
   'accept-stale-challenge': ['bond-used-challenge-new-press', 'bond-expired-challenge'],
-  'accept-unsigned-image': ['ota-image-unsigned', 'ota-image-non-release-key', 'ota-image-other-line'],
+  'accept-unsigned-image': ['ota-image-non-release-key', 'ota-image-other-line'],
+} as const;
+
+/**
+ * Cases these fixtures no longer let through: their weakness is a lying crypto.verify, and the
+ * platform's strict checks (reference-api/src/ed25519-strict.ts: S ≥ L, small-order or
+ * non-canonical R) refuse these signatures before crypto.verify is asked (issue #18).
+ */
+const REFUSED_BEFORE_VERIFY = {
+  'skip-upload-signature': ['identity-malleable-s', 'identity-small-order-signature', 'identity-weak-key-r-identity', 'identity-weak-key-r-non-canonical'],
+  'accept-unsigned-image': ['ota-image-unsigned'], // 64 zero bytes: R = 0 is a point of order 4
 } as const;
 
 const results = new Map<string, Outcome>();
@@ -84,6 +94,26 @@ describe.each(Object.entries(FIXTURES))('the %s fixture', (name, caught) => {
     expect(r.out).toContain(`✗ ${caught[0]}`);
     expect(r.out).toContain('--- request (secrets redacted) ---');
     expect(r.out).toContain(`${first.request!.method} ${first.request!.url} HTTP/1.1`);
+  });
+});
+
+describe.each(Object.entries(REFUSED_BEFORE_VERIFY))('the %s fixture, whose crypto.verify lies', (name, refused) => {
+  it('still refuses, with no side effect, the signatures the strict checks reject before crypto.verify', () => {
+    const attacks = results.get(name)!.report.attacks!;
+    for (const id of refused) {
+      const a = attacks.find((x) => x.id === id);
+      expect(a, id).toBeDefined();
+      expect({ id, verdict: a!.verdict, stateUnchanged: a!.stateUnchanged }).toEqual({ id, verdict: 'refused', stateUnchanged: true });
+    }
+  });
+});
+
+describe('the weak-key cases (issue #18)', () => {
+  it('are in the catalogue and the clean reference API refuses each with no side effect', () => {
+    const ids = ATTACK_CASES.map((c) => c.id).filter((id) => id.startsWith('identity-weak-key-'));
+    expect(ids.length).toBeGreaterThanOrEqual(10);
+    const attacks = results.get('clean')!.report.attacks!;
+    for (const id of ids) expect(attacks.find((a) => a.id === id), id).toMatchObject({ verdict: 'refused', stateUnchanged: true });
   });
 });
 

@@ -286,6 +286,11 @@ describe('the reference API conforms to contract/openapi.ts [embedded]', () => {
     expect(dup.body.field).toBe('deviceId');
     await call(app, { op: 'provisionDevices', factory: true, json: { devices: [{ ...batch[0], serial: 'lower-case' }] }, status: 400 });
     await call(app, { op: 'provisionDevices', factory: true, json: { devices: [] }, status: 400 });
+    // A key that is not a point of large order (here the identity, under which S = 0 "signatures" verify in OpenSSL).
+    const identity = Buffer.alloc(32);
+    identity[0] = 1;
+    const weak = { ...stranger.registration, deviceId: 7201, serial: 'CF-7201', publicKey: identity.toString('base64url') };
+    expect((await call(app, { op: 'provisionDevices', factory: true, json: { devices: [weak] }, status: 422 })).body).toMatchObject({ code: 'device-key-invalid', field: 'devices.0.publicKey' });
     await call(app, { op: 'provisionDevices', json: { devices: batch }, status: 401 });
     await call(app, { op: 'provisionDevices', factory: 'wrong-secret-wrong-secret', json: { devices: batch }, status: 401 });
     await call(app, { op: 'provisionDevices', token: alice.access, json: { devices: batch }, status: 403 });
@@ -303,6 +308,11 @@ describe('the reference API conforms to contract/openapi.ts [embedded]', () => {
     await call(app, { op: 'provisionDevicesBulk', factory: true, raw: ndjson([{ ...fresh, productLine: 'toaster' }]), contentType: 'application/x-ndjson', status: 400 });
     expect((await call(app, { op: 'provisionDevicesBulk', factory: true, raw: '\n', contentType: 'application/x-ndjson', status: 400 })).body.code).toBe('validation-failed');
     await call(app, { op: 'provisionDevicesBulk', factory: true, json: { devices: [fresh] }, status: 415 });
+    const offCurve = Buffer.alloc(32);
+    offCurve[0] = 2; // y = 2: no x on the curve
+    const weak = await call(app, { op: 'provisionDevicesBulk', factory: true, raw: ndjson([fresh, { ...fresh, deviceId: 7202, serial: 'CF-7202', publicKey: offCurve.toString('base64url') }]), contentType: 'application/x-ndjson', status: 422 });
+    expect(weak.body).toMatchObject({ code: 'device-key-invalid', field: 'line 2.publicKey' });
+    expect(weak.body.detail).toMatch(/not on the curve/);
     await call(app, { op: 'provisionDevicesBulk', ...body, status: 401 });
     await call(app, { op: 'provisionDevicesBulk', token: alice.access, ...body, status: 403 });
     // Nothing of the refused streams was written.
@@ -565,6 +575,117 @@ describe('the reference API conforms to contract/openapi.ts [embedded]', () => {
       }
     }
     expect(tried).toBeGreaterThan(20);
+  });
+
+  // Issue #18: POST /v2/accounts took an HTML form. Every route takes exactly the request media types its
+  // requestBody lists (reference-api/src/media-types.ts reads them from contract/openapi.ts).
+  it('takes exactly the documented request media types on every route with a body: any other is refused and writes nothing, the listed ones work', async () => {
+    const digest = async () => (await call(app, { op: 'getTestbedDigest', status: 200 })).body.digest as string;
+    const nowS = Math.floor((await call(app, { op: 'getTestbedClock', status: 200 })).body.epochMs / 1000);
+    const d3 = devices[2]!; // provisioned, never bonded
+    const d2 = devices[1]!; // bonded to alice, in the OTA rollout of the OTA step
+    const fresh = await makeDevice(7301);
+    const freshBulk = await makeDevice(7302);
+    let newRelease = '';
+    let newRollout = '';
+    // A valid request per operation with a body, in its first documented media type (built when its turn comes).
+    const valid: Record<string, () => Promise<Omit<Call, 'op'>>> = {
+      signUp: async () => ({ json: { email: 'media@example.test', password: 'a long enough password', displayName: 'Media' }, status: 201 }),
+      issueToken: async () => ({ ...form({ grant_type: 'password', client_id: CLIENT, username: alice.email, password: alice.password }), status: 200 }),
+      revokeToken: async () => ({ ...form({ token: 'rt_unknown' }), status: 200 }),
+      provisionDevices: async () => ({ factory: true, json: { devices: [fresh.registration] }, status: 201 }),
+      provisionDevicesBulk: async () => ({ factory: true, raw: `${JSON.stringify(freshBulk.registration)}\n`, contentType: 'application/x-ndjson', status: 201 }),
+      bondDevice: async () => {
+        const c = (await call(app, { op: 'createBondChallenge', params: { deviceId: d3.deviceId }, token: alice.access, status: 201 })).body.challenge;
+        return { params: { deviceId: d3.deviceId }, token: alice.access, json: proof(d3, alice.accountId, c, 1), status: 200 };
+      },
+      uploadRecords: async () => ({ token: alice.access, headers: { 'idempotency-key': 'media-types-0001' }, json: { records: [signedRecord(d2, 40, nowS - 600)] }, status: 200 }),
+      registerCareProvider: async () => ({ factory: true, json: { email: 'media-dentist@example.test', password: 'a dentist password', displayName: 'Dr Media' }, status: 201 }),
+      createFirmwareRelease: async () => ({ factory: true, json: releaseBody({ productLine: 'kids-brush', version: '2.0.0' }), status: 201 }),
+      createRollout: async () => ({ factory: true, json: { releaseId: newRelease, policy: 'health-gate', stages: [{ percent: 100, soakSeconds: 3600 }] }, status: 201 }),
+      actOnRollout: async () => ({ params: { rolloutId: newRollout }, factory: true, json: { action: 'halt', reason: 'media types' }, status: 200 }),
+      relayOtaReports: async () => {
+        const bytes = encodeOtaReport({
+          formatVersion: 1, state: 'downloaded', deviceId: d2.deviceId, seq: 3, rolloutId: ota.rolloutId,
+          targetVersion: packFirmwareVersion('1.3.0'), runningVersion: packFirmwareVersion('1.2.3'), bootCount: 0, deviceTime: nowS, detail: 'none',
+        });
+        const report = Buffer.from(packSignedOtaReport(bytes, Buffer.from(d2.sign(otaReportSigningBytes(bytes)), 'base64url'))).toString('base64url');
+        return { token: alice.access, json: { reports: [report] }, status: 200 };
+      },
+      setTestbedClock: async () => ({ json: { advanceMs: 1000 }, status: 200 }),
+    };
+    /** The same request content spelled in another media type (what a confused or hostile client sends). */
+    const spelled = (type: string, body: unknown): string => {
+      const flat = Object.entries(body as Record<string, unknown>).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)]);
+      if (type === 'application/x-www-form-urlencoded') return new URLSearchParams(flat).toString();
+      if (type.startsWith('multipart/form-data')) return flat.map(([k, v]) => `--b\r\ncontent-disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`).join('') + '--b--\r\n';
+      if (type === 'application/xml') return `<body>${flat.map(([k, v]) => `<${k}>${v}</${k}>`).join('')}</body>`;
+      return JSON.stringify(body); // application/json, text/plain, application/x-ndjson, application/problem+json
+    };
+    const CANDIDATES = ['application/json', 'application/x-www-form-urlencoded', 'application/x-ndjson', 'text/plain', 'multipart/form-data; boundary=b', 'application/xml', 'application/problem+json'];
+
+    const withBody = operations().filter((o) => PATHS[o.path]![o.method.toLowerCase() as 'post']!.requestBody);
+    expect(withBody.map((o) => o.operationId).sort()).toEqual(Object.keys(valid).sort());
+    let refused = 0;
+    for (const o of withBody) {
+      const listed = Object.keys(PATHS[o.path]![o.method.toLowerCase() as 'post']!.requestBody!.content);
+      const good = await valid[o.operationId]!();
+      const content = good.json ?? (good.raw!.startsWith('{') ? JSON.parse(good.raw!) : Object.fromEntries(new URLSearchParams(good.raw!)));
+      const oauth = o.path.startsWith('/v2/oauth/');
+      for (const type of CANDIDATES.filter((t) => !listed.includes(t.split(';')[0]!))) {
+        const before = await digest();
+        const { json: _j, raw: _r, contentType: _c, status: _s, ...rest } = good;
+        const r = await call(app, { op: o.operationId, ...rest, raw: spelled(type, content), contentType: type, status: oauth ? 400 : 415 });
+        if (oauth) expect(r.body.error, `${o.operationId} as ${type}`).toBe('invalid_request');
+        else expect(r.body, `${o.operationId} as ${type}`).toMatchObject({ code: 'unsupported-media-type', field: 'Content-Type' });
+        if (!oauth) expect(r.body.detail, `${o.operationId} as ${type}`).toContain(listed.join(' or '));
+        expect(await digest(), `${o.operationId} as ${type} changed the state`).toBe(before);
+        refused++;
+      }
+      // The listed type(s) still work: the valid request, then (form and JSON routes) the other listed spelling.
+      const ok = await call(app, { op: o.operationId, ...good });
+      if (o.operationId === 'createFirmwareRelease') newRelease = ok.body.releaseId;
+      if (o.operationId === 'createRollout') newRollout = ok.body.rolloutId;
+      for (const type of listed.slice(1)) {
+        const again = await valid[o.operationId]!();
+        const { json: _j, raw: _r, contentType: _c, ...rest } = again;
+        await call(app, { op: o.operationId, ...rest, raw: spelled(type, content), contentType: type });
+      }
+    }
+    expect(refused).toBeGreaterThan(withBody.length * 4);
+
+    // Issue #18 itself: the HTML form sign-up creates no account.
+    const before = await digest();
+    await call(app, { op: 'signUp', ...form({ email: 'form@example.test', password: 'a long enough password', displayName: 'Form' }), status: 415 });
+    expect(await digest()).toBe(before);
+    await call(app, { op: 'issueToken', ...form({ grant_type: 'password', client_id: CLIENT, username: 'form@example.test', password: 'a long enough password' }), status: 400 });
+  });
+
+  it('routes without a request body: a Content-Type header without a body is ignored, any body is refused (415) and writes nothing', async () => {
+    const auth = (o: DocumentedOperation) => (o.security.includes('phoneBearer') ? { token: bob.access } : o.security.includes('factoryCredential') ? { factory: true } : {});
+    const digest = async () => (await call(app, { op: 'getTestbedDigest', status: 200 })).body.digest as string;
+    // What each answers Bob (or the factory, or anyone) with the sweep's parameters, as without the header.
+    const answer: Record<string, number | number[]> = {
+      getHealth: 200, getReadiness: 200, listDevices: 200, getDevice: 404, createBondChallenge: 201, unbondDevice: 404, listDeviceSessions: 404,
+      grantCareConsent: 200, revokeCareConsent: [204, 404, 404], getPatientSessions: 403, getFirmwareRelease: 200, getRollout: 200, checkOtaOffer: 404,
+      getTestbedClock: 200, getTestbedDigest: 200, runTestbedJob: 200,
+    };
+    const bodiless = operations().filter((o) => !PATHS[o.path]![o.method.toLowerCase() as 'get']!.requestBody);
+    expect(bodiless.map((o) => o.operationId).sort()).toEqual(Object.keys(answer).sort());
+    for (const o of bodiless) {
+      const base = { op: o.operationId, ...reaching(o), ...auth(o) };
+      for (const [i, type] of ['application/json', 'application/x-www-form-urlencoded', 'text/plain'].entries()) {
+        const status = [answer[o.operationId]!].flat();
+        await call(app, { ...base, headers: { ...base.headers, 'content-type': type }, status: status[i] ?? status[0]! });
+      }
+      for (const [type, body] of [['application/json', '{}'], ['application/x-www-form-urlencoded', 'a=1'], [undefined, 'x']] as const) {
+        const before = await digest();
+        const r = await call(app, { ...base, raw: body, ...(type ? { contentType: type } : {}), status: 415 });
+        expect(r.body).toMatchObject({ code: 'unsupported-media-type', field: 'Content-Type' });
+        expect(r.body.detail).toMatch(/takes no request body/);
+        expect(await digest(), `${o.operationId} with a ${type ?? 'typeless'} body changed the state`).toBe(before);
+      }
+    }
   });
 
   it('refuses every phone route without a token', async () => {

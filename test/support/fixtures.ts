@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, sign, type KeyObject } from 'node:crypto';
 import * as ed from '@noble/ed25519';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import pg from 'pg';
@@ -140,11 +140,19 @@ export interface DeviceRegistration {
 
 const LINES = ['adult-brush', 'kids-brush', 'interdental'] as const;
 
+/** The raw Ed25519 public key of a 32-byte seed, derived synchronously (node:crypto, PKCS#8). */
+export function publicKeyForSeed(seed: Buffer): Buffer {
+  const der = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]);
+  const jwk = createPublicKey(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })).export({ format: 'jwk' });
+  return Buffer.from(jwk.x!, 'base64url');
+}
+
 /**
- * The registration of device `deviceId`. Without a key, the public key is 32
- * arbitrary bytes: enough for provisioning, which never checks the point.
+ * The registration of device `deviceId`. Without a key, the public key is a
+ * real Ed25519 key of a seed derived from the id (provisioning refuses points
+ * that are off the curve, small-order or non-canonical).
  */
-export function registration(deviceId: number, publicKey: Buffer = seedFor(`pk-${deviceId}`)): DeviceRegistration {
+export function registration(deviceId: number, publicKey: Buffer = publicKeyForSeed(seedFor(`pk-${deviceId}`))): DeviceRegistration {
   return {
     deviceId,
     serial: `TB-${deviceId.toString().padStart(9, '0')}`,

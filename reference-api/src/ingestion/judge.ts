@@ -1,6 +1,5 @@
 import type { ApiConfig } from '../config.ts';
-import type { KeyObject } from 'node:crypto';
-import { verifyEd25519 } from '../keys.ts';
+import { verifyEd25519, type Ed25519PublicKey } from '../keys.ts';
 import { sessionRecordSigningBytes, type PreparedRecord } from './prepare.ts';
 import { recordKey, type StoreOutcome } from './store.ts';
 import { rejected, summarize, type RecordVerdict, type UploadResponse } from './verdicts.ts';
@@ -11,7 +10,7 @@ import { rejected, summarize, type RecordVerdict, type UploadResponse } from './
  * the late window and future skew on the platform clock, and repeats inside
  * the batch. The rest are candidates for storing.
  */
-export function judge(prepared: PreparedRecord[], nowMs: number, keys: ReadonlyMap<number, KeyObject>, config: ApiConfig) {
+export function judge(prepared: PreparedRecord[], nowMs: number, keys: ReadonlyMap<number, Ed25519PublicKey>, config: ApiConfig) {
   const nowS = nowMs / 1000;
   const judged: Record<string, RecordVerdict> = {};
   const candidates: PreparedRecord[] = [];

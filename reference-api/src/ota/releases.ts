@@ -1,11 +1,10 @@
-import type { KeyObject } from 'node:crypto';
 import type pg from 'pg';
 import { encodeFirmwareManifest, firmwareManifestSigningBytes } from '../../../contract/ota.ts';
 import { packFirmwareVersion } from '../../../contract/firmware-version.ts';
 import type { ProductLine } from '../../../contract/product-line.ts';
 import { ApiError } from '../errors.ts';
 import { inTransaction } from '../db/pool.ts';
-import { importEd25519PublicKey, verifyEd25519 } from '../keys.ts';
+import { importEd25519PublicKey, verifyEd25519, WeakPublicKeyError, type Ed25519PublicKey } from '../keys.ts';
 import { rolloutEvent } from './rollouts.ts';
 
 export interface ReleaseRequest {
@@ -33,11 +32,20 @@ export interface ReleaseRow {
 
 /** The release public keys the platform trusts (config.releasePublicKeys), imported once. */
 export class ReleaseKeys {
-  readonly #keys: Array<{ raw: Buffer; key: KeyObject }>;
+  readonly #keys: Array<{ raw: Buffer; key: Ed25519PublicKey }>;
+  /**
+   * Throws WeakPublicKeyError (at startup: the OTA routes build this once) for a key that is not a
+   * canonical Ed25519 point of large order: a small-order release key would let anyone "sign" firmware.
+   */
   constructor(base64urlKeys: readonly string[]) {
     this.#keys = base64urlKeys.map((k) => {
       const raw = Buffer.from(k, 'base64url');
-      return { raw, key: importEd25519PublicKey(raw) };
+      try {
+        return { raw, key: importEd25519PublicKey(raw) };
+      } catch (err) {
+        if (err instanceof WeakPublicKeyError) err.message = `FLEETBED_RELEASE_PUBLIC_KEYS (releasePublicKeys) ${k}: ${err.message}`;
+        throw err;
+      }
     });
   }
   get size(): number {

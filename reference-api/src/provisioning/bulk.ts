@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { ApiError } from '../errors.ts';
+import { ed25519PublicKeyProblem } from '../ed25519-strict.ts';
 import { PRODUCT_LINE_VALUES } from '../../../contract/schemas.ts';
 
 export interface Registration {
@@ -21,8 +22,18 @@ const VERSION = /^(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,4})$
 const B64URL = /^[A-Za-z0-9_-]{43}$/;
 const LINES = new Set<string>(PRODUCT_LINE_VALUES);
 const FIELDS = new Set(['deviceId', 'serial', 'productLine', 'publicKey', 'firmwareVersion']);
+const PROBLEM_WORDS = {
+  'wrong length': 'which is not 32 bytes',
+  'non-canonical encoding': 'a non-canonical encoding (y ≥ p, or x = 0 with the sign bit set)',
+  'not on the curve': 'which is not on the curve (no x for its y)',
+  'small order': 'a point of small order ([8]A is the identity)',
+} as const;
 
-/** Validate one registration; `where` prefixes the field name in errors ("line 12", "devices.3"). */
+/**
+ * Validate one registration; `where` prefixes the field name in errors ("line 12", "devices.3").
+ * Throws validation-failed for a malformed field, device-key-invalid (422) for a public key that
+ * is not a canonical Ed25519 point of large order (checked in full: about one verify's CPU per device).
+ */
 export function parseRegistration(raw: unknown, where: string): ParsedRegistration {
   const bad = (field: string, expected: string, got: unknown): never => {
     throw new ApiError('validation-failed', `${where}: ${field} must be ${expected}, got ${JSON.stringify(got)?.slice(0, 80)}.`, {
@@ -40,6 +51,16 @@ export function parseRegistration(raw: unknown, where: string): ParsedRegistrati
   if (typeof firmwareVersion !== 'string' || !VERSION.test(firmwareVersion)) bad('firmwareVersion', 'major.minor.patch', firmwareVersion);
   const key = Buffer.from(publicKey as string, 'base64url');
   if (key.length !== 32) bad('publicKey', 'exactly 32 bytes', publicKey);
+  // A key that is not a point of large order lets a phone forge this device's signatures (small-order
+  // R, S = 0): refused here, where keys enter; OpenSSL's verify would accept it (issue #18).
+  const problem = ed25519PublicKeyProblem(key);
+  if (problem !== null) {
+    throw new ApiError(
+      'device-key-invalid',
+      `${where}: the publicKey of device ${deviceId as number} must be the canonical encoding of an Ed25519 point of large order; received ${publicKey as string}, ${PROBLEM_WORDS[problem]}. Nothing was written.`,
+      { field: `${where}.publicKey` },
+    );
+  }
   return { deviceId: deviceId as number, serial: serial as string, productLine: productLine as ParsedRegistration['productLine'], publicKey: key, firmwareVersion: firmwareVersion as string };
 }
 

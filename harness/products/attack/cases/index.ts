@@ -2,6 +2,7 @@ import type { AttackCase } from '../types.ts';
 import { replayCases } from './replay.ts';
 import { tamperingCases } from './tampering.ts';
 import { identityCases } from './identity.ts';
+import { weakKeyCases } from './weak-keys.ts';
 import { bolaCases } from './bola.ts';
 import { bondingCases } from './bonding.ts';
 import { massAssignmentCases } from './mass-assignment.ts';
@@ -19,6 +20,7 @@ export const ATTACK_CASES: readonly AttackCase[] = Object.freeze([
   ...replayCases,
   ...tamperingCases,
   ...identityCases,
+  ...weakKeyCases,
   ...bolaCases,
   ...bondingCases,
   ...massAssignmentCases,
