@@ -10,12 +10,13 @@ export { ERROR_CATALOGUE, ERROR_CODES, EXIT_CLASSES, isErrorCode, type ErrorCode
  * it, never on the message. The message states what happened, expected vs received where
  * that applies, and the fix when one is known.
  */
-export class FleetbedError extends Error {
+export class FleetbedError<C extends ErrorCode = ErrorCode> extends Error {
   override readonly name: string = 'FleetbedError';
   /** Stable machine-readable code, e.g. `FLEETBED_ENV_NO_DOCKER`; see `ERROR_CATALOGUE`. */
-  readonly code: ErrorCode;
+  readonly code: C;
 
-  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
+  /** An area's error class narrows `C` to its own codes: `class EnvironmentError extends FleetbedError<EnvErrorCode>`. */
+  constructor(code: C, message: string, options?: ErrorOptions) {
     super(message, options);
     this.code = code;
   }

@@ -15,11 +15,6 @@ export type SimulatorErrorCode =
  * An error the simulators raise on purpose. `code` is stable; the message says
  * what was expected, what was received, and the fix when one is known.
  */
-export class SimulatorError extends FleetbedError {
+export class SimulatorError extends FleetbedError<SimulatorErrorCode> {
   override readonly name: string = 'SimulatorError';
-  declare readonly code: SimulatorErrorCode;
-
-  constructor(code: SimulatorErrorCode, message: string, options?: ErrorOptions) {
-    super(code, message, options);
-  }
 }

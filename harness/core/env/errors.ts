@@ -8,6 +8,8 @@ export type EnvErrorCode =
   | 'FLEETBED_ENV_NO_DOCKER'
   /** Something did not become ready before its deadline. */
   | 'FLEETBED_ENV_TIMEOUT'
+  /** `--env containers` has an engine but no image to run (no registry, no local build). */
+  | 'FLEETBED_ENV_NO_IMAGE'
   /** A process or container of the environment failed while starting. */
   | 'FLEETBED_ENV_START_FAILED'
   /** An optional package the chosen environment needs is not installed. */
@@ -16,11 +18,6 @@ export type EnvErrorCode =
   | 'FLEETBED_ENV_BAD_CONFIG';
 
 /** An error raised while configuring, starting or stopping an environment. */
-export class EnvironmentError extends FleetbedError {
+export class EnvironmentError extends FleetbedError<EnvErrorCode> {
   override readonly name: string = 'EnvironmentError';
-  declare readonly code: EnvErrorCode;
-
-  constructor(code: EnvErrorCode, message: string, options?: ErrorOptions) {
-    super(code, message, options);
-  }
 }

@@ -6,11 +6,6 @@ export type FaultErrorCode =
   'FLEETBED_FAULT_INVALID';
 
 /** An error raised while configuring fault injection. */
-export class FaultError extends FleetbedError {
+export class FaultError extends FleetbedError<FaultErrorCode> {
   override readonly name: string = 'FaultError';
-  declare readonly code: FaultErrorCode;
-
-  constructor(code: FaultErrorCode, message: string, options?: ErrorOptions) {
-    super(code, message, options);
-  }
 }

@@ -10,11 +10,6 @@ export type FleetErrorCode =
   | 'FLEETBED_FLEET_NOT_TEST_MODE';
 
 /** An error raised while driving a fleet against a platform. */
-export class FleetRunError extends FleetbedError {
+export class FleetRunError extends FleetbedError<FleetErrorCode> {
   override readonly name: string = 'FleetRunError';
-  declare readonly code: FleetErrorCode;
-
-  constructor(code: FleetErrorCode, message: string, options?: ErrorOptions) {
-    super(code, message, options);
-  }
 }
