@@ -74,10 +74,22 @@ export const ERROR_CATALOGUE = catalogue({
     fix: 'Read the log or cause quoted in the message; with DATABASE_URL, check its user, password and database name.',
   },
 
+  FLEETBED_ENV_NO_IMAGE: {
+    meaning: '--env containers found a Docker engine but neither the public images (no registry answers) nor images built by `fleetbed images build` for the current sources.',
+    exit: 'failed',
+    fix: 'Run `npx fleetbed images build` (builds PostgreSQL and the API from Debian packages, no registry needed; cached), or name images with FLEETBED_POSTGRES_IMAGE and FLEETBED_API_IMAGE.',
+  },
   FLEETBED_ENV_MISSING_PACKAGE: {
     meaning: 'The chosen environment needs an optional package that is not installed (the containers environment needs testcontainers and @testcontainers/postgresql).',
     exit: 'failed',
     fix: 'npm i -D testcontainers@11 @testcontainers/postgresql@11 (or run npm ci without --omit=optional), or pick another environment with --env.',
+  },
+
+  // Images without a registry (harness/products/images).
+  FLEETBED_IMAGES_BUILD_FAILED: {
+    meaning: '`fleetbed images build` failed: no Docker engine, debootstrap missing or not root, the Debian mirror unreachable, or a build or smoke-test step failed.',
+    exit: 'failed',
+    fix: 'Do what the message says for the step it names (it quotes the step\'s output; the whole log is in .fleetbed/images-build.log), then run the build again.',
   },
 
   // Fault injection (harness/core/faults).

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Run a scenario suite against the platform of docker-compose.yml: build the API image locally
-// (no registry), bring PostgreSQL and the API up, wait for /readyz, run `fleetbed run … --env url`,
+// Run scenario suites against the platform of docker-compose.yml: pick the images (the public ones
+// where a registry answers, else those of `fleetbed images build`, which it runs, cached), bring
+// PostgreSQL and the API up with host networking, wait for /readyz, run `fleetbed run … --env url`,
 // collect the reports and the containers' logs, and take everything down again (also on failure
 // or Ctrl-C). The shell steps are zx commands; see --help.
 import { createServer } from 'node:net';
@@ -21,29 +22,45 @@ const DEFAULTS = Object.freeze({
   readyTimeoutMs: 120_000,
   pollIntervalMs: 250,
   probeTimeoutMs: 15_000,
+  images: 'auto',
+  publicPostgres: 'postgres:16-alpine',
+  publicApiBase: 'node:20-slim',
+  localPostgres: 'fleetbed/postgres:local',
+  localApi: 'fleetbed/reference-api:local',
 });
+
+const IMAGE_CHOICES = Object.freeze(['auto', 'public', 'local']);
 
 /** Exit codes: those of `fleetbed run` (0 pass, 1 fail, 2 usage), and 2 when Docker cannot run it. */
 const EXIT = Object.freeze({ ok: 0, failed: 1, usage: 2 });
 
 const HELP = `Usage: node scripts/compose-suite.mjs [options]      (npm run compose:suite -- [options])
 
-Run a fleetbed scenario suite against docker-compose.yml's platform:
+Run fleetbed scenario suites against docker-compose.yml's platform:
   1. find Docker Compose (the "docker compose" v2 plugin, else "docker-compose" v1)
      and check that a Docker engine answers "docker info";
-  2. build the API image locally and start PostgreSQL and the API ("up -d --build"),
-     on free loopback ports, with a random factory secret;
-  3. wait for GET /readyz to answer 200, up to --ready-timeout-ms (polled, no sleeps);
-  4. fleetbed run <scenarios> --env url --target-url <API> --report-dir <out>/reports;
-  5. save "compose ps" and "compose logs" to <out>/, then "down -v" (always, also after a
+  2. pick the images (--images): FLEETBED_POSTGRES_IMAGE / FLEETBED_API_IMAGE if set;
+     else the public ones if the engine has or can pull them (${DEFAULTS.publicPostgres}; the
+     API built from reference-api/Dockerfile on ${DEFAULTS.publicApiBase}); else it runs
+     "fleetbed images build" (Debian packages, no registry; cached) and uses
+     ${DEFAULTS.localPostgres} and ${DEFAULTS.localApi};
+  3. start PostgreSQL and the API ("up -d", with --build only for the Dockerfile build), with
+     host networking on free loopback ports, with a random factory secret;
+  4. wait for GET /readyz to answer 200, up to --ready-timeout-ms (polled, no sleeps);
+  5. fleetbed run <scenarios> --env url --target-url <API> --report-dir <out>/reports
+     (once per --scenarios, in order, against the same platform);
+  6. save "compose ps" and "compose logs" to <out>/, then "down -v" (always, also after a
      failure or Ctrl-C; --keep leaves the platform up instead).
 
 Options:
   --check                 only step 1: print what was found; exit 0 if the suite could run
-  --file FILE             compose file (default ${DEFAULTS.file}); like that one, it must publish
+  --file FILE             compose file (default ${DEFAULTS.file}); like that one, it must serve
                           the API on 127.0.0.1:$FLEETBED_API_PORT and PostgreSQL on $FLEETBED_PG_PORT,
                           and start the API with FLEETBED_FACTORY_SECRET from the environment
-  --scenarios PATH        scenario file or directory (default ${DEFAULTS.scenarios})
+  --scenarios PATH        scenario file or directory (default ${DEFAULTS.scenarios}); repeat it
+                          to run several, each with its own reports folder
+  --devices N             passed to fleetbed run (smaller fleets for a quick check)
+  --images WHICH          auto (default), public or local (see step 2)
   --out DIR               where reports and logs go (default reports/out/compose-<time>/)
   --project-name NAME     compose project (default ${DEFAULTS.projectName})
   --ready-timeout-ms MS   deadline for /readyz after "up" (default ${DEFAULTS.readyTimeoutMs})
@@ -68,7 +85,9 @@ async function main(argv) {
         check: { type: 'boolean' },
         keep: { type: 'boolean' },
         file: { type: 'string', default: DEFAULTS.file },
-        scenarios: { type: 'string', default: DEFAULTS.scenarios },
+        scenarios: { type: 'string', multiple: true },
+        devices: { type: 'string' },
+        images: { type: 'string', default: DEFAULTS.images },
         out: { type: 'string' },
         'project-name': { type: 'string', default: DEFAULTS.projectName },
         'ready-timeout-ms': { type: 'string', default: String(DEFAULTS.readyTimeoutMs) },
@@ -86,15 +105,29 @@ async function main(argv) {
     throw new Refusal(`--ready-timeout-ms must be a positive whole number of ms, got ${JSON.stringify(values['ready-timeout-ms'])}.`);
   }
 
+  if (!IMAGE_CHOICES.includes(values.images)) throw new Refusal(`--images must be one of ${IMAGE_CHOICES.join(', ')}, got ${JSON.stringify(values.images)}.`);
+  if (values.devices !== undefined && !/^[1-9][0-9_]*$/.test(values.devices)) {
+    throw new Refusal(`--devices must be a positive whole number, got ${JSON.stringify(values.devices)}.`);
+  }
+  const scenarioPaths = values.scenarios ?? [DEFAULTS.scenarios];
+
   const docker = await detectDocker();
   log(`found ${docker.compose.join(' ')} (${docker.composeVersion}); Docker engine ${docker.engineVersion} answers`);
   if (values.check) return EXIT.ok;
+  const images = await chooseImages(values.images);
 
   const out = resolve(values.out ?? join(ROOT, 'reports', 'out', `compose-${new Date().toISOString().replace(/[-:]|\.\d+/g, '')}`));
   await mkdir(out, { recursive: true });
   const [apiPort, pgPort] = await Promise.all([freePort(), freePort()]);
   const factorySecret = randomBytes(24).toString('hex');
-  const env = { ...process.env, FLEETBED_API_PORT: String(apiPort), FLEETBED_PG_PORT: String(pgPort), FLEETBED_FACTORY_SECRET: factorySecret };
+  const env = {
+    ...process.env,
+    FLEETBED_API_PORT: String(apiPort),
+    FLEETBED_PG_PORT: String(pgPort),
+    FLEETBED_FACTORY_SECRET: factorySecret,
+    ...(images.postgres ? { FLEETBED_POSTGRES_IMAGE: images.postgres } : {}),
+    ...(images.api ? { FLEETBED_API_IMAGE: images.api } : {}),
+  };
   const [bin, ...pre] = docker.compose;
   const composeArgs = [...pre, '--project-name', values['project-name'], '--file', resolve(ROOT, values.file)];
   const compose = $({ cwd: ROOT, env, verbose: true });
@@ -115,17 +148,24 @@ async function main(argv) {
   process.once('SIGTERM', onSignal);
 
   try {
-    log(`building the API image and starting the platform (API on ${apiUrl}, PostgreSQL on 127.0.0.1:${pgPort})`);
-    await compose`${bin} ${composeArgs} up -d --build`;
+    log(`${images.build ? 'building the API image and ' : ''}starting the platform (API on ${apiUrl}, PostgreSQL on 127.0.0.1:${pgPort})`);
+    const upStarted = performance.now();
+    await compose`${bin} ${composeArgs} up -d ${images.build ? '--build' : '--no-build'}`;
     await waitForReady(`${apiUrl}/readyz`, readyTimeoutMs);
-    log(`running ${values.scenarios} against ${apiUrl}; reports go to ${relative(process.cwd(), out) || out}`);
-    const run = await $({
-      cwd: ROOT,
-      nothrow: true,
-      verbose: true,
-      env: { ...env, DATABASE_URL: `postgres://fleetbed:fleetbed@127.0.0.1:${pgPort}/fleetbed` },
-    })`${process.execPath} harness/cli/bin.mjs run ${values.scenarios} --env url --target-url ${apiUrl} --report-dir ${join(out, 'reports')}`;
-    return run.exitCode ?? EXIT.failed;
+    log(`platform ready ${Math.round(performance.now() - upStarted)} ms after "up"`);
+    let worst = EXIT.ok;
+    for (const [index, scenarios] of scenarioPaths.entries()) {
+      const reports = join(out, scenarioPaths.length === 1 ? 'reports' : `reports-${index + 1}`);
+      log(`running ${scenarios} against ${apiUrl}; reports go to ${relative(process.cwd(), reports) || reports}`);
+      const run = await $({
+        cwd: ROOT,
+        nothrow: true,
+        verbose: true,
+        env: { ...env, DATABASE_URL: `postgres://fleetbed:fleetbed@127.0.0.1:${pgPort}/fleetbed` },
+      })`${process.execPath} harness/cli/bin.mjs run ${scenarios} --env url --target-url ${apiUrl} --report-dir ${reports} ${values.devices ? ['--devices', values.devices] : []}`;
+      worst = Math.max(worst, run.exitCode ?? EXIT.failed);
+    }
+    return worst;
   } finally {
     // Collect what explains a failure before the containers are gone.
     const ps = await compose({ nothrow: true, quiet: true })`${bin} ${composeArgs} ps --all`;
@@ -183,6 +223,38 @@ async function detectDocker() {
     );
   }
   return { compose, composeVersion, engineVersion };
+}
+
+/**
+ * Which images the compose file runs (its FLEETBED_POSTGRES_IMAGE / FLEETBED_API_IMAGE) and
+ * whether the API is built from reference-api/Dockerfile. `auto`: variables already set win;
+ * else the public image when the engine has it or can pull it; else `fleetbed images build`
+ * (run here; cached) and its :local tags. Logs what it chose and why.
+ */
+async function chooseImages(mode) {
+  const probe = $({ nothrow: true, quiet: true, timeout: DEFAULTS.probeTimeoutMs, cwd: ROOT });
+  const obtainable = async (image) =>
+    (await probe`docker image inspect --format ${'{{.Id}}'} ${image}`).exitCode === 0 || (await probe`docker pull ${image}`).exitCode === 0;
+  const chosen = { postgres: undefined, api: undefined, build: false };
+  const why = [];
+  let needLocal = false;
+  const fromVariable = { postgres: process.env.FLEETBED_POSTGRES_IMAGE, api: process.env.FLEETBED_API_IMAGE };
+  if (fromVariable.postgres) why.push(`PostgreSQL ${fromVariable.postgres} (FLEETBED_POSTGRES_IMAGE)`);
+  else if (mode === 'public' || (mode === 'auto' && (await obtainable(DEFAULTS.publicPostgres)))) why.push(`PostgreSQL ${DEFAULTS.publicPostgres} (public)`);
+  else [chosen.postgres, needLocal] = [DEFAULTS.localPostgres, true];
+  if (fromVariable.api) why.push(`API ${fromVariable.api} (FLEETBED_API_IMAGE)`);
+  else if (mode === 'public' || (mode === 'auto' && (await obtainable(DEFAULTS.publicApiBase)))) {
+    chosen.build = true;
+    why.push(`API built from reference-api/Dockerfile (public ${DEFAULTS.publicApiBase})`);
+  } else [chosen.api, needLocal] = [DEFAULTS.localApi, true];
+  if (needLocal) {
+    log(`${mode === 'local' ? '--images local' : 'no registry answers'}: building the missing images from Debian packages (fleetbed images build; cached)`);
+    await $({ cwd: ROOT, verbose: true })`${process.execPath} harness/cli/bin.mjs images build`;
+    if (chosen.postgres) why.push(`PostgreSQL ${chosen.postgres} (local build)`);
+    if (chosen.api) why.push(`API ${chosen.api} (local build)`);
+  }
+  log(`images: ${why.join(', ')}`);
+  return chosen;
 }
 
 /** The first version number in a tool's `version` output (`Docker Compose version v2.29.7` → `2.29.7`). */

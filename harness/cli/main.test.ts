@@ -66,7 +66,8 @@ describe('main: the exit code comes from the error code\'s catalogue entry', () 
   it('an unknown command is bad usage: exit 2', async () => {
     const r = await cli(['frobnicate']);
     expect(r.code).toBe(EXIT.usage);
-    expect(r.stderr).toContain('fleetbed: unknown command "frobnicate".\nCommands: up, run, attack.');
+    expect(r.stderr).toContain('fleetbed: unknown command "frobnicate".\nCommands: up, run, attack');
+    expect(r.stderr).toMatch(/Commands: [^\n]*\bimages\b/);
   });
 
   it('an environment that fails to start is a failure: exit 1, printed with its code (FLEETBED_ENV_START_FAILED)', async () => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { up, UP_HELP } from './commands/up.ts';
 import { run, RUN_HELP } from './commands/run.ts';
 import { attack, ATTACK_HELP } from './commands/attack.ts';
+import { images, IMAGES_HELP } from './commands/images.ts';
 import { ERROR_CATALOGUE, ERROR_CODES, EXIT_CLASSES, isFleetbedError } from '../../contract/fleetbed-error.ts';
 import { exitCodeFor } from '../core/errors.ts';
 import { EXIT, UsageError } from './usage.ts';
@@ -16,6 +17,7 @@ Commands:
   up        start PostgreSQL + the reference API (embedded by default) and keep them running
   run       run scenario suites and check the invariants: fleetbed run scenarios/ci
   attack    play a forged phone against the platform: fleetbed attack scenarios/security
+  images    build the container images without a registry: fleetbed images build
   help      show help for a command: fleetbed help up; every error code: fleetbed help errors
 
 Options:
@@ -31,6 +33,7 @@ const COMMANDS: Record<string, { run: (argv: string[], out: (l: string) => void)
   up: { run: up, help: UP_HELP },
   run: { run, help: RUN_HELP },
   attack: { run: attack, help: ATTACK_HELP },
+  images: { run: images, help: IMAGES_HELP },
 };
 
 /** Run the CLI; returns the exit code. Never calls process.exit (so cleanup handlers run). */

@@ -41,6 +41,15 @@ describe('scripts/compose-suite.mjs: usage', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--ready-timeout-ms must be a positive whole number of ms, got "soon"');
   });
+
+  it('--images and --devices are checked before Docker is asked anything', async () => {
+    const images = await composeSuite(['--images', 'somewhere']);
+    expect(images.code).toBe(2);
+    expect(images.stderr).toContain('--images must be one of auto, public, local, got "somewhere"');
+    const devices = await composeSuite(['--devices', '0']);
+    expect(devices.code).toBe(2);
+    expect(devices.stderr).toContain('--devices must be a positive whole number, got "0"');
+  });
 });
 
 // Stand-ins for docker and docker-compose on a PATH that holds nothing else (bash aside, which
@@ -119,7 +128,7 @@ describe('scripts/compose-suite.mjs: finding Compose and an engine (stub docker 
   });
 
   it.skipIf(!bash)('a failing step still collects ps and logs and takes the platform down (down -v)', async () => {
-    const { code, stderr, calls } = await withStubs('up-fails', { docker: true }, { STUB_COMPOSE: 'v2', STUB_ENGINE: 'up' }, []);
+    const { code, stderr, calls } = await withStubs('up-fails', { docker: true }, { STUB_COMPOSE: 'v2', STUB_ENGINE: 'up' }, ['--images', 'public']);
     expect(stderr).toContain('stub: failed to build api');
     expect(stderr).toContain('compose-suite: a step failed with exit code 17');
     expect(code).toBe(1);

@@ -109,14 +109,32 @@ describe('image and compose files agree with the containers environment', () => 
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*\/healthz/m);
   });
 
-  it('docker-compose.yml pins the same PostgreSQL image and starts the API in test mode after it is healthy', () => {
+  it('docker-compose.yml runs the same images by default, takes others from the same variables, with host networking on loopback', () => {
     const { postgres, api } = compose.services;
-    expect(postgres?.image).toBe(ENV_DEFAULTS.postgresImage);
+    expect(postgres?.image).toBe(`\${FLEETBED_POSTGRES_IMAGE:-${ENV_DEFAULTS.postgresImage}}`);
+    expect(api?.image).toBe(`\${FLEETBED_API_IMAGE:-${ENV_DEFAULTS.apiImageName}}`);
+    for (const service of [postgres, api]) {
+      expect(service?.network_mode).toBe('host'); // no bridge, no port mapping: dockerd runs with --bridge=none
+      expect(service?.ports).toBeUndefined();
+    }
+    expect(postgres?.command).toEqual(['postgres', '-c', 'listen_addresses=127.0.0.1', '-c', 'port=${FLEETBED_PG_PORT:-5433}']);
     expect(postgres?.healthcheck).toBeDefined();
     expect(api?.build).toEqual({ context: '.', dockerfile: 'reference-api/Dockerfile' });
+    expect(api?.environment?.HOST).toBe('127.0.0.1');
+    expect(api?.environment?.DATABASE_URL).toBe('postgres://fleetbed:fleetbed@127.0.0.1:${FLEETBED_PG_PORT:-5433}/fleetbed');
     expect(api?.environment?.FLEETBED_TEST_MODE).toBe('1');
     expect(api?.environment?.FLEETBED_FACTORY_SECRET).toMatch(/^\$\{FLEETBED_FACTORY_SECRET:-.{16,}\}$/);
     expect(api?.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+    expect(compose).not.toHaveProperty('name'); // docker-compose 1.29 rejects a top-level name
+  });
+
+  it("the Debian API image (fleetbed images build) runs the Dockerfile's command, port and health check", () => {
+    const local = readFileSync(join(REPO_ROOT, 'harness/core/env/_internals/images/recipes/reference-api.Dockerfile'), 'utf8');
+    const line = (text: string, re: RegExp) => text.match(re)?.[0];
+    expect(line(local, /^CMD .*$/m)).toBe(line(dockerfile, /^CMD .*$/m));
+    expect(line(local, /^EXPOSE .*$/m)).toBe(line(dockerfile, /^EXPOSE .*$/m));
+    expect(line(local, /^HEALTHCHECK [^]*?\n.*$/m)).toBe(line(dockerfile, /^HEALTHCHECK [^]*?\n.*$/m));
+    expect(local).not.toMatch(/^RUN /m); // the legacy builder would need a network for it
   });
 });
 

@@ -35,6 +35,7 @@ export const PROVIDER_FIELDS = Object.freeze({
   apiEntry: ['embedded', 'url'],
   postgresSettings: ['embedded', 'containers'],
   apiImage: ['containers'],
+  postgresImage: ['containers'],
 } as const satisfies Record<Exclude<keyof LooseEnvironmentOptions, keyof CommonEnvironmentOptions | 'env'>, readonly EnvironmentKind[]>);
 
 /** How each provider-specific field is spelled on the command line or in the environment. */
@@ -45,6 +46,7 @@ const FIELD_SOURCES: Readonly<Record<keyof typeof PROVIDER_FIELDS, string>> = Ob
   apiEntry: '--api-entry',
   postgresSettings: 'postgresSettings',
   apiImage: 'apiImage',
+  postgresImage: 'postgresImage',
 });
 
 /**
@@ -91,7 +93,8 @@ function misplacedField(kind: EnvironmentKind, field: keyof typeof PROVIDER_FIEL
     case 'apiEntry':
       return `The containers environment runs the API image (reference-api/Dockerfile, or apiImage), so ${named} ${options.apiEntry} cannot be used. Build an image from it and pass apiImage, or use ${takenBy}.`;
     case 'apiImage':
-      return `apiImage ${options.apiImage} is an image for the containers environment; the ${kind} environment runs no containers. Use ${takenBy}, or drop it.`;
+    case 'postgresImage':
+      return `${field} ${options[field]} is an image for the containers environment; the ${kind} environment runs no containers. Use ${takenBy}, or drop it.`;
   }
 }
 
@@ -108,6 +111,7 @@ export interface ResolvedOptions {
   apiEnv: Record<string, string>;
   postgresSettings: Record<string, string>;
   apiImage?: string;
+  postgresImage?: string;
   verbose: boolean;
   log: (line: string) => void;
 }
@@ -149,6 +153,10 @@ export function resolveOptions(
   if (options.apiImage !== undefined) {
     if (!/^\S+$/.test(options.apiImage)) throw badConfig(`apiImage must be an image reference, got ${JSON.stringify(options.apiImage)}.`);
     resolved.apiImage = options.apiImage;
+  }
+  if (options.postgresImage !== undefined) {
+    if (!/^\S+$/.test(options.postgresImage)) throw badConfig(`postgresImage must be an image reference, got ${JSON.stringify(options.postgresImage)}.`);
+    resolved.postgresImage = options.postgresImage;
   }
   return resolved;
 }

@@ -54,7 +54,7 @@ export interface CommonEnvironmentOptions {
 }
 
 /** Options of `EmbeddedEnvironment`: it starts its own PostgreSQL and API, so no URLs. */
-export interface EmbeddedOptions extends CommonEnvironmentOptions, Forbid<'targetUrl' | 'databaseUrl' | 'testMode' | 'apiImage'> {
+export interface EmbeddedOptions extends CommonEnvironmentOptions, Forbid<'targetUrl' | 'databaseUrl' | 'testMode' | 'apiImage' | 'postgresImage'> {
   env?: 'embedded';
   /** API entry point run as `node --import tsx <apiEntry>`, relative to the repo root. */
   apiEntry?: string;
@@ -66,7 +66,7 @@ export interface EmbeddedOptions extends CommonEnvironmentOptions, Forbid<'targe
 }
 
 /** Options of `UrlEnvironment`: a platform or a database you run; fleetbed configures neither. */
-export interface UrlOptions extends CommonEnvironmentOptions, Forbid<'postgresSettings' | 'apiImage'> {
+export interface UrlOptions extends CommonEnvironmentOptions, Forbid<'postgresSettings' | 'apiImage' | 'postgresImage'> {
   env?: 'url';
   /** Base URL of a running platform (`--target-url`). */
   targetUrl?: string;
@@ -83,8 +83,17 @@ export interface ContainersOptions extends CommonEnvironmentOptions, Forbid<'tar
   env?: 'containers';
   /** Extra PostgreSQL settings (`-c name=value`), after the image's defaults. */
   postgresSettings?: Record<string, string>;
-  /** Run this image as the API instead of building reference-api/Dockerfile. */
+  /**
+   * Run this image as the API (default: `FLEETBED_API_IMAGE`, else reference-api/Dockerfile built
+   * on the public node image where a registry answers, else `fleetbed images build`'s image).
+   */
   apiImage?: string;
+  /**
+   * Run this PostgreSQL image (default: `FLEETBED_POSTGRES_IMAGE`, else postgres:16-alpine where a
+   * registry answers, else `fleetbed images build`'s image). It must take the public image's
+   * POSTGRES_USER/POSTGRES_PASSWORD/POSTGRES_DB and `postgres -c …` command.
+   */
+  postgresImage?: string;
 }
 
 /**
@@ -107,4 +116,5 @@ export interface LooseEnvironmentOptions extends CommonEnvironmentOptions {
   apiEntry?: string;
   postgresSettings?: Record<string, string>;
   apiImage?: string;
+  postgresImage?: string;
 }

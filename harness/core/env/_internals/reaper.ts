@@ -9,6 +9,17 @@ export interface ReapTarget {
   signal?: NodeJS.Signals;
 }
 
+/**
+ * Docker containers the reaper force-removes if the harness dies: every container carrying
+ * `label` (`key=value`), through the engine at `socketPath` or `host`:`port`.
+ */
+export interface ReapContainers {
+  label: string;
+  socketPath?: string;
+  host?: string;
+  port?: number;
+}
+
 const REAPER_PATH = fileURLToPath(new URL('./reaper.mjs', import.meta.url));
 
 /**
@@ -55,8 +66,8 @@ export class Reaper {
   }
 
   /** Replace what the reaper cleans up if this process dies. */
-  watch(targets: ReapTarget[], dirs: string[]): void {
-    if (this.child.connected) this.child.send({ type: 'watch', targets, dirs });
+  watch(targets: ReapTarget[], dirs: string[], containers?: ReapContainers): void {
+    if (this.child.connected) this.child.send({ type: 'watch', targets, dirs, ...(containers ? { containers } : {}) });
   }
 
   /** Everything was cleaned up normally: let the reaper exit without acting. */
