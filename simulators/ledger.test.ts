@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createFleet } from './fleet.ts';
 import type { FleetOptions } from './fleet-options.ts';
-import { Ledger } from './ledger.ts';
+import { encodeSessionRecord, packSignedRecord } from '../contract/record.ts';
+import { sessionRecordOf } from './device.ts';
+import { contentHash, contentKey, Ledger } from './ledger.ts';
 import { runOffline } from './offline-run.ts';
 import { syncPhone } from './phone.ts';
 
@@ -135,5 +137,65 @@ describe('ledger checks catch a platform that misbehaves', () => {
     const { ledger, c, nowMs, startedAt } = collected();
     ledger.recordVerdict(c.devices[0]!, 10_000, startedAt, nowMs, 'stored');
     expect(ledger.violations().map((v) => v.check)).toEqual(['verdict-for-unrelayed']);
+  });
+});
+
+describe('ledger content digest (what ING-1 compares besides counts)', () => {
+  function booked() {
+    const fleet = createFleet({ seed: 8, devices: 20, phones: { inRange: 1, reinstallPerSync: 0 } }, START);
+    const t = START + 86_400;
+    const ledger = new Ledger(fleet);
+    const c = syncPhone(fleet, 0, t, ledger);
+    const records = c.seqs.map((seq, i) => encodeSessionRecord(sessionRecordOf(fleet, c.devices[i]!, seq, c.times[i]!)));
+    return { fleet, ledger, c, records, nowMs: (t + 3600) * 1000 };
+  }
+  const startedAtOf = (r: Uint8Array) => new DataView(r.buffer, r.byteOffset).getUint32(14);
+  const other = (r: Uint8Array) => {
+    const o = Uint8Array.from(r);
+    o[19] = o[19]! ^ 1; // one second more or less brushed: another valid-looking copy of the same (device, seq)
+    return o;
+  };
+
+  it('is the sum of the first stored copies\' hashes: independent of arrival order; duplicates, rejections and later copies change nothing', () => {
+    const a = booked();
+    const b = booked();
+    const n = a.c.seqs.length;
+    for (let i = 0; i < n; i++) a.ledger.recordVerdict(a.c.devices[i]!, a.c.seqs[i]!, startedAtOf(a.records[i]!), a.nowMs, 'stored', undefined, a.records[i]);
+    for (let i = n - 1; i >= 0; i--) {
+      const r = b.records[i]!;
+      b.ledger.recordVerdict(b.c.devices[i]!, b.c.seqs[i]!, startedAtOf(r), b.nowMs, 'stored', undefined, packSignedRecord(r, new Uint8Array(64).fill(i)));
+      b.ledger.recordVerdict(b.c.devices[i]!, b.c.seqs[i]!, startedAtOf(r), b.nowMs, 'duplicate', undefined, r);
+      b.ledger.recordVerdict(b.c.devices[i]!, b.c.seqs[i]!, startedAtOf(r), b.nowMs, 'rejected', 'seq-conflict', other(r));
+    }
+    expect(Array.from(b.ledger.storedContent)).toEqual(Array.from(a.ledger.storedContent));
+    const key = contentKey(a.fleet.seed);
+    const d = a.c.devices[0]!;
+    let want = 0;
+    for (let i = 0; i < n; i++) if (a.c.devices[i] === d) want = (want + contentHash(key, a.records[i]!)) % 0x1_0000_0000;
+    expect(a.ledger.storedContent[d]).toBe(want);
+    expect(want).not.toBe(0);
+    expect(a.ledger.storedWithoutContent).toBe(0);
+  });
+
+  it('tells copies apart: another duration is another hash; the signature and the headChanged flag (not served back) are not content', () => {
+    const { fleet, records } = booked();
+    const key = contentKey(fleet.seed);
+    const r = records[0]!;
+    const flagged = Uint8Array.from(r);
+    flagged[1] = flagged[1]! | 0b10;
+    expect(contentHash(key, other(r))).not.toBe(contentHash(key, r));
+    expect(contentHash(key, packSignedRecord(r, new Uint8Array(64)))).toBe(contentHash(key, r));
+    expect(contentHash(key, flagged)).toBe(contentHash(key, r));
+    expect(contentHash(contentKey(fleet.seed + 1), r)).not.toBe(contentHash(key, r));
+  });
+
+  it('a stored verdict booked without its bytes is counted, so the checkers know content is incomplete; the digest covers the content column', () => {
+    const a = booked();
+    const b = booked();
+    a.ledger.recordVerdict(a.c.devices[0]!, a.c.seqs[0]!, startedAtOf(a.records[0]!), a.nowMs, 'stored');
+    b.ledger.recordVerdict(b.c.devices[0]!, b.c.seqs[0]!, startedAtOf(b.records[0]!), b.nowMs, 'stored', undefined, b.records[0]);
+    expect(a.ledger.storedWithoutContent).toBe(1);
+    expect(b.ledger.storedWithoutContent).toBe(0);
+    expect(b.ledger.digest()).not.toBe(a.ledger.digest());
   });
 });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { SESSION_RECORD_BYTES } from '../contract/record.ts';
 import type { ProductionObserver } from './device.ts';
 import type { Fleet } from './fleet.ts';
 
@@ -25,6 +26,37 @@ export const PLATFORM_RULE_DEFAULTS: Readonly<PlatformRules> = Object.freeze({ l
 const LATE_AFTER_S = 86_400;
 const MAX_EXAMPLES = 20;
 const TWO_32 = 0x1_0000_0000;
+
+/**
+ * The content a record is judged by: its SESSION_RECORD_BYTES canonical bytes
+ * with the headChanged flag (byte 1, bit 1) cleared — every field the platform
+ * serves back (GET /v2/devices/{id}/sessions does not serve headChanged), so the
+ * same value is computable from the ledger's copy, from the platform's stored
+ * columns (SQL) and from its sessions listing. The signature is left out: under
+ * strict Ed25519 it is a function of the record bytes and the device key
+ * (AUTH-1 re-verifies stored signatures).
+ */
+export function recordContent(record: Uint8Array): Uint8Array {
+  if (record.length < SESSION_RECORD_BYTES) throw new RangeError(`a record's content needs its ${SESSION_RECORD_BYTES} record bytes, got ${record.length}`);
+  const c = Uint8Array.from(record.subarray(0, SESSION_RECORD_BYTES));
+  c[1] = c[1]! & 0b01;
+  return c;
+}
+
+/** The 16-byte key of a fleet's content hashes (from its seed): the platform cannot aim a wrong copy at a known hash. */
+export function contentKey(seed: number): Buffer {
+  return createHash('sha256').update(`fleetbed-ledger-content/v1\0${seed >>> 0}`).digest().subarray(0, 16);
+}
+
+/**
+ * The content hash of one record: the first 4 bytes (big-endian u32) of
+ * SHA-256(key ‖ recordContent(record)). A device's content digest is the sum
+ * of its stored records' hashes mod 2^32: O(1) per device, independent of the
+ * order answers arrive, and a copy stored twice counts twice (a XOR would cancel).
+ */
+export function contentHash(key: Uint8Array, record: Uint8Array): number {
+  return createHash('sha256').update(key).update(recordContent(record)).digest().readUInt32BE(0);
+}
 
 /** Ledger totals (all deterministic for a seed, scenario and code, except `reorderedStores`). */
 export interface LedgerTotals {
@@ -75,7 +107,8 @@ export interface LedgerViolation {
  *
  * Per device (u32 columns): `relayedMax` (highest seq any phone collected),
  * `relayed`, `lost`, `stored`, `storedMax`, `storedSum` (seqs, mod 2^32),
- * `rejected`; and two 32-bit windows (`storedBits`, `rejectedBits`, bit
+ * `storedContent` (sum of the {@link contentHash} of the copy first answered
+ * stored, mod 2^32), `rejected`; and two 32-bit windows (`storedBits`, `rejectedBits`, bit
  * `seq & 31`) telling whether a record still in the ring was already answered.
  * A window bit is reset when its record is first collected, which is safe
  * because a ring holds at most 32 records and every answer about a record
@@ -83,8 +116,9 @@ export interface LedgerViolation {
  *
  * Every stored record has exactly one `stored` answer; every relayed record is
  * stored or rejected with the code the platform's time rules predict. The
- * checker compares `stored`, `storedMax` and `storedSum` per device with what
- * the platform actually holds.
+ * checker compares `stored`, `storedMax`, `storedSum` and `storedContent` per
+ * device with what the platform actually holds: the counts prove each record
+ * is there once, the content digest that it holds the bytes it acknowledged.
  */
 export class Ledger implements ProductionObserver {
   readonly fleet: Fleet;
@@ -95,6 +129,7 @@ export class Ledger implements ProductionObserver {
   readonly stored: Uint32Array;
   readonly storedMax: Uint32Array;
   readonly storedSum: Uint32Array;
+  readonly storedContent: Uint32Array;
   readonly rejected: Uint32Array;
   readonly storedBits: Uint32Array;
   readonly rejectedBits: Uint32Array;
@@ -105,6 +140,8 @@ export class Ledger implements ProductionObserver {
   #replays = 0;
   #reordered = 0;
   #unanswered = 0;
+  #storedWithoutContent = 0;
+  readonly #contentKey: Buffer;
   readonly #rejections: Record<string, number> = {};
   #violations = 0;
   readonly #examples: LedgerViolation[] = [];
@@ -112,6 +149,7 @@ export class Ledger implements ProductionObserver {
   constructor(fleet: Fleet, rules: Partial<PlatformRules> = {}) {
     this.fleet = fleet;
     this.rules = { ...PLATFORM_RULE_DEFAULTS, ...rules };
+    this.#contentKey = contentKey(fleet.seed);
     const n = fleet.deviceCount;
     this.relayedMax = new Uint32Array(n);
     this.relayed = new Uint32Array(n);
@@ -119,6 +157,7 @@ export class Ledger implements ProductionObserver {
     this.stored = new Uint32Array(n);
     this.storedMax = new Uint32Array(n);
     this.storedSum = new Uint32Array(n);
+    this.storedContent = new Uint32Array(n);
     this.rejected = new Uint32Array(n);
     this.storedBits = new Uint32Array(n);
     this.rejectedBits = new Uint32Array(n);
@@ -157,8 +196,27 @@ export class Ledger implements ProductionObserver {
     return 'accept';
   }
 
-  /** Book the platform's answer for record `seq` of device `d`, judged at platform time `nowMs`. */
-  recordVerdict(d: number, seq: number, startedAt: number, nowMs: number, verdict: Verdict, code?: string): void {
+  /** The key of this fleet's content hashes (the checkers hash the platform's rows with it). */
+  get contentKey(): Buffer {
+    return this.#contentKey;
+  }
+
+  /**
+   * Stored verdicts booked without the record's bytes: their content is
+   * unknown, so `storedContent` is incomplete and content is not compared
+   * (0 when every caller passes the bytes it sent).
+   */
+  get storedWithoutContent(): number {
+    return this.#storedWithoutContent;
+  }
+
+  /**
+   * Book the platform's answer for record `seq` of device `d`, judged at
+   * platform time `nowMs`. `record` is the copy that was sent (the record
+   * bytes, optionally followed by the signature): when the answer is the
+   * record's first `stored`, its content hash joins the device's digest.
+   */
+  recordVerdict(d: number, seq: number, startedAt: number, nowMs: number, verdict: Verdict, code?: string, record?: Uint8Array): void {
     const expected = this.expect(startedAt, nowMs);
     const bit = 1 << (seq & 31);
     if (seq > this.relayedMax[d]! || seq < 1) {
@@ -175,6 +233,8 @@ export class Ledger implements ProductionObserver {
         this.storedBits[d]! |= bit;
         this.stored[d]!++;
         this.storedSum[d] = (this.storedSum[d]! + seq) % TWO_32;
+        if (record) this.storedContent[d] = (this.storedContent[d]! + contentHash(this.#contentKey, record)) % TWO_32;
+        else this.#storedWithoutContent++;
         if (seq > this.storedMax[d]!) this.storedMax[d] = seq;
         else this.#reordered++;
       }
@@ -268,16 +328,17 @@ export class Ledger implements ProductionObserver {
 
   /**
    * SHA-256 (hex) over the ledger's canonical content: a header, the per-device
-   * columns (produced, relayed, lost, stored, storedMax, storedSum, rejected) as
-   * little-endian u32, and the totals except arrival-order ones. Same seed,
+   * columns (produced, relayed, lost, stored, storedMax, storedSum,
+   * storedContent, rejected) as little-endian u32, and the totals except
+   * arrival-order ones. (v2 added storedContent: v1 digests are not comparable.) Same seed,
    * scenario and code → same digest.
    */
   digest(): string {
     const f = this.fleet;
     const h = createHash('sha256');
     const { reorderedStores: _ignored, ...totals } = this.totals();
-    h.update(`fleetbed-ledger/v1\n${JSON.stringify({ devices: f.deviceCount, households: f.householdCount, phones: f.phoneCount, deviceIdBase: f.deviceIdBase, ringCapacity: f.ringCapacity })}\n`);
-    for (const column of [f.seq, this.relayed, this.lost, this.stored, this.storedMax, this.storedSum, this.rejected]) h.update(littleEndian(column));
+    h.update(`fleetbed-ledger/v2\n${JSON.stringify({ devices: f.deviceCount, households: f.householdCount, phones: f.phoneCount, deviceIdBase: f.deviceIdBase, ringCapacity: f.ringCapacity })}\n`);
+    for (const column of [f.seq, this.relayed, this.lost, this.stored, this.storedMax, this.storedSum, this.storedContent, this.rejected]) h.update(littleEndian(column));
     h.update(JSON.stringify(totals));
     return h.digest('hex');
   }

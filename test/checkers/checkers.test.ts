@@ -171,6 +171,34 @@ describe('each checker turns red on a real bug, with a witness', () => {
     }
   });
 
+  it('ING-1: a stored record whose content was overwritten with another copy (same seqs, other duration) — counts agree, content does not', async () => {
+    let d = run.fleet.deviceCount - 1;
+    while (d > 0 && run.ledger.stored[d]! < 2) d--;
+    const id = run.fleet.deviceId(d);
+    expect(d).not.toBe(storedDevice());
+    const overwrite = (delta: number) =>
+      sql.query(
+        `UPDATE sessions SET duration_s = duration_s + $2, record = set_byte(set_byte(record, 18, ((duration_s + $2) >> 8) & 255), 19, (duration_s + $2) & 255)
+          WHERE device_id = $1 AND seq = (SELECT min(seq) FROM sessions WHERE device_id = $1)`,
+        [id, delta],
+      );
+    await sql.query('SET session_replication_role = replica');
+    await overwrite(1);
+    try {
+      for (const c of [ctx, { ...ctx, env: { apiUrl } }]) {
+        const r = await check('ING-1', { ...c });
+        expect(r.verdict).toBe('fail');
+        const w = r.witnesses.find((x) => x.device === id);
+        expect(w, c.env.databaseUrl ? 'sql' : 'api').toBeDefined();
+        expect(w!.found).toMatch(/^content digest [0-9a-f]{8}: a stored record's content was overwritten/);
+        expect(w!.expected).toContain(`content digest ${run.ledger.storedContent[d]!.toString(16).padStart(8, '0')}`);
+      }
+    } finally {
+      await overwrite(-1);
+      await sql.query('SET session_replication_role = origin');
+    }
+  });
+
   it('ING-2: an event updated in place after the snapshot, and a disabled append-only trigger', async () => {
     const first = Math.min(...ctx.history.eventSnapshot!.keys());
     await sql.query('SET session_replication_role = replica');

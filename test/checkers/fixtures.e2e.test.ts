@@ -11,7 +11,7 @@ import { WEAKNESSES, type WeaknessName } from '../fixtures/weaknesses.ts';
  * test/fixtures (the reference API wrapped, reference-api/ untouched) runs one
  * small scenario through the runner, in its own embedded environment, and must
  * turn its invariant red with a witness — while the clean reference API passes
- * the very same scenario. All six run side by side.
+ * the very same scenario. All of them run side by side.
  */
 const BEHAVIOUR: Partial<Behaviour> = { retryAfterCommit: 0.3, twoPhones: 0.9, latePhones: 0.2, reinstall: 0.05 };
 
@@ -19,7 +19,11 @@ function scenario(name: string) {
   return resolveScenario({ name, description: `checkers e2e: ${name}`, seed: 2024, fleet: { devices: 120 }, duration: '2d', behaviour: BEHAVIOUR });
 }
 
-const CASES: Array<WeaknessName | 'clean'> = ['clean', 'lose-acked-record', 'duplicate-on-retry', 'accept-bad-signature', 'bola-read-other-device', 'update-event-in-place'];
+/** Fixtures whose weakness lives in their own entry file, not in weaknesses.ts: name and the invariant they must turn red. */
+const STANDALONE = [{ name: 'overwrite-stored-record', invariant: 'ING-1' }] as const;
+type FixtureName = WeaknessName | (typeof STANDALONE)[number]['name'];
+
+const CASES: Array<FixtureName | 'clean'> = ['clean', 'lose-acked-record', 'duplicate-on-retry', 'accept-bad-signature', 'bola-read-other-device', 'update-event-in-place', ...STANDALONE.map((f) => f.name)];
 const results = new Map<string, ScenarioResult>();
 const envs: StartedEnvironment[] = [];
 
@@ -57,15 +61,16 @@ describe('the clean reference API', () => {
 });
 
 /** What a witness of each fixture's invariant must say. */
-const WITNESS: Record<WeaknessName, RegExp> = {
+const WITNESS: Record<FixtureName, RegExp> = {
   'lose-acked-record': /acknowledged as stored and is gone|acknowledged records missing/,
   'duplicate-on-retry': /an extra copy of seq \d+|stored-twice/,
   'accept-bad-signature': /does not verify/,
   'bola-read-other-device': /^200 \{"deviceId"/,
   'update-event-in-place': /updated in place/,
+  'overwrite-stored-record': /^content digest [0-9a-f]{8}: a stored record's content was overwritten/,
 };
 
-describe.each(Object.values(WEAKNESSES).map((w) => [w.name, w.invariant] as const))('the %s fixture', (name, invariant) => {
+describe.each([...Object.values(WEAKNESSES).map((w) => [w.name, w.invariant] as const), ...STANDALONE.map((f) => [f.name, f.invariant] as const)])('the %s fixture', (name, invariant) => {
   it(`turns ${invariant} red with a witness, and the scenario fails`, () => {
     const r = results.get(name)!;
     expect(r.error, r.error).toBeUndefined();

@@ -2,6 +2,7 @@ import { INVARIANTS } from '../scenario/invariants.ts';
 import type { Ledger } from '../../../simulators/ledger.ts';
 import { withDatabase, ranges } from './_internals/db.ts';
 import { Findings } from './_internals/findings.ts';
+import { servedContentHash, sqlContentHash } from './_internals/content-digest.ts';
 import { bookLedgerViolations, unkeptLedgerViolations } from './_internals/ledger-violations.ts';
 import { mapLimit, platformApi } from './_internals/platform-api.ts';
 import { sampleDevices } from './_internals/sample.ts';
@@ -22,10 +23,16 @@ const CHECKS = ['stored-twice', 'stored-after-rejected', 'verdict-for-unrelayed'
  * twice, stored after a rejection, a verdict for a record no phone relayed, a
  * relayed record never answered), then, device by device, what the platform
  * holds now against what the ledger says it acknowledged: the number of stored
- * sessions, the highest seq and the seq sum (mod 2^32). Through SQL for every
- * device when the database is reachable, else through the owner's sessions
- * API for a sample. Records lost at the device are in the ledger, not
- * violations. `checked` is the number of devices reconciled.
+ * sessions, the highest seq and the seq sum (mod 2^32) — and the content: the
+ * sum of the content hashes of the stored rows (simulators/ledger.ts
+ * `contentHash`, rebuilt from the served fields) against the ledger's
+ * `storedContent`, the digest of the copies the platform answered stored. So
+ * a record whose content was overwritten with another copy is a witness, with
+ * both digests. Through SQL for every device when the database is reachable,
+ * else through the owner's sessions API for a sample. Records lost at the
+ * device are in the ledger, not violations. Content is not compared when the
+ * harness booked stored verdicts without their bytes (`storedWithoutContent`).
+ * `checked` is the number of devices reconciled. Only SELECTs and GETs.
  */
 export const checkExactlyOnce: Checker = async (ctx) => {
   const ledgerFindings = new Findings();
@@ -47,7 +54,11 @@ interface Held {
   n: number;
   max: number;
   sum: number;
+  /** Sum of the rows' content hashes, mod 2^32; undefined when not computed. */
+  content?: number;
 }
+
+const hex32 = (x: number): string => x.toString(16).padStart(8, '0');
 
 async function reconcileSql(ctx: CheckContext, databaseUrl: string, findings: Findings): Promise<number> {
   const { ledger } = ctx.fleet;
@@ -55,15 +66,16 @@ async function reconcileSql(ctx: CheckContext, databaseUrl: string, findings: Fi
   await withDatabase(databaseUrl, async (client) => {
     const seen = new Uint8Array(fleet.deviceCount);
     for (const [lo, hi] of ranges(fleet.deviceCount, RANGE)) {
-      const { rows } = await client.query<{ device_id: string; n: number; max: string; sum: string }>(
-        `SELECT device_id::text, count(*)::int AS n, max(seq)::text AS max, (sum(seq) % 4294967296)::text AS sum
+      const { rows } = await client.query<{ device_id: string; n: number; max: string; sum: string; content: string }>(
+        `SELECT device_id::text, count(*)::int AS n, max(seq)::text AS max, (sum(seq) % 4294967296)::text AS sum,
+                (sum(${sqlContentHash(3)}) % 4294967296)::text AS content
            FROM sessions WHERE device_id >= $1 AND device_id <= $2 GROUP BY device_id`,
-        [fleet.deviceId(lo), fleet.deviceId(hi - 1)],
+        [fleet.deviceId(lo), fleet.deviceId(hi - 1), ledger.contentKey],
       );
       for (const r of rows) {
         const d = fleet.deviceIndex(Number(r.device_id));
         seen[d] = 1;
-        compare(ledger, d, { n: r.n, max: Number(r.max), sum: Number(r.sum) }, findings, 'sessions table (SQL)');
+        compare(ledger, d, { n: r.n, max: Number(r.max), sum: Number(r.sum), content: Number(r.content) }, findings, 'sessions table (SQL)');
       }
     }
     for (let d = 0; d < fleet.deviceCount; d++) if (!seen[d] && ledger.stored[d]! > 0) compare(ledger, d, { n: 0, max: 0, sum: 0 }, findings, 'sessions table (SQL)');
@@ -84,19 +96,34 @@ async function reconcileApi(ctx: CheckContext, findings: Findings): Promise<numb
     }
     let max = 0;
     let sum = 0;
+    let content: number | undefined = 0;
     for (const s of listing.body) {
       max = Math.max(max, s.seq);
       sum = (sum + s.seq) % TWO_32;
+      const hash = servedContentHash(ledger.contentKey, s);
+      content = hash === undefined || content === undefined ? undefined : (content + hash) % TWO_32;
     }
-    compare(ledger, d, { n: listing.body.length, max, sum }, findings, 'sessions API (owner listing)');
+    compare(ledger, d, { n: listing.body.length, max, sum, content }, findings, 'sessions API (owner listing)');
   });
   return devices.length;
 }
 
 function compare(ledger: Ledger, d: number, held: Held, findings: Findings, source: string): void {
   const want: Held = { n: ledger.stored[d]!, max: ledger.storedMax[d]!, sum: ledger.storedSum[d]! };
-  if (held.n === want.n && held.max === want.max && held.sum === want.sum) return;
   const fleet = ledger.fleet;
+  if (held.n === want.n && held.max === want.max && held.sum === want.sum) {
+    // The same records; are they the copies the platform acknowledged?
+    if (ledger.storedWithoutContent > 0 || held.n === 0) return;
+    const expected = ledger.storedContent[d]!;
+    if (held.content === expected) return;
+    findings.add({
+      device: fleet.deviceId(d),
+      expected: `the ${want.n} stored sessions hold the content the platform acknowledged (content digest ${hex32(expected)})`,
+      found: held.content === undefined ? `a stored session whose fields cannot be a record (content digest not computable)` : `content digest ${hex32(held.content)}: a stored record's content was overwritten (same seqs, other bytes)`,
+      detail: `${source}; the digest is the sum mod 2^32 of SHA-256(key ‖ record bytes, headChanged cleared)[0..4) over the device's stored records; counts, max seq ${want.max} and seq sum ${want.sum} agree`,
+    });
+    return;
+  }
   // One record more or less: the seq sums differ by exactly that record's seq.
   let seq: number | undefined;
   let what = held.n > want.n ? 'records stored that the platform never acknowledged (or stored twice)' : 'acknowledged records missing';

@@ -120,6 +120,7 @@ async function relay(ctx: FleetContext, c: Collected, plans: UploadPlan[]): Prom
   const keys = new Map<number, KeyObject>();
   for (const plan of plans) {
     const startedAt: number[] = [];
+    const sent: Uint8Array[] = [];
     const records: string[] = [];
     for (let k = plan.start; k < plan.end; k++) {
       const d = c.devices[k]!;
@@ -129,7 +130,9 @@ async function relay(ctx: FleetContext, c: Collected, plans: UploadPlan[]): Prom
       const bytes = encodeSessionRecord(record);
       // The device signs and sends over BLE; the phone uploads what the framing delivered.
       const signed = packSignedRecord(bytes, signWith(key, sessionRecordSigningBytes(bytes)));
-      records.push(Buffer.from(carryOverBle(record.deviceId, record.seq, signed)).toString('base64url'));
+      const delivered = carryOverBle(record.deviceId, record.seq, signed);
+      records.push(Buffer.from(delivered).toString('base64url'));
+      sent.push(delivered);
       startedAt.push(record.startedAt);
     }
     const body = JSON.stringify({ records });
@@ -141,7 +144,7 @@ async function relay(ctx: FleetContext, c: Collected, plans: UploadPlan[]): Prom
       ctx.ledger.recordReplay(again.replayed && sameAnswer(answer, again), `upload ${plan.idempotencyKey} of phone ${c.phone}: the retry ${again.replayed ? 'was replayed' : 'was not marked Idempotent-Replayed'} with ${sameAnswer(answer, again) ? 'the same' : 'a different'} answer (${answer.status} → ${again.status})`);
       answer = again;
     }
-    book(ctx, c, plan, answer, startedAt);
+    book(ctx, c, plan, answer, startedAt, sent);
   }
 }
 
@@ -183,7 +186,8 @@ function sameAnswer(a: UploadAnswer, b: UploadAnswer): boolean {
   });
 }
 
-function book(ctx: FleetContext, c: Collected, plan: UploadPlan, answer: UploadAnswer, startedAt: number[]): void {
+/** Book each verdict; `sent[i]` is the copy the platform received (its content joins the ledger's digest when stored). */
+function book(ctx: FleetContext, c: Collected, plan: UploadPlan, answer: UploadAnswer, startedAt: number[], sent: Uint8Array[]): void {
   const { fleet, ledger } = ctx;
   if (answer.results.length !== plan.end - plan.start) {
     ledger.violation({ check: 'answer-count', detail: `upload ${plan.idempotencyKey}: ${plan.end - plan.start} records sent, ${answer.results.length} verdicts returned` });
@@ -196,6 +200,6 @@ function book(ctx: FleetContext, c: Collected, plan: UploadPlan, answer: UploadA
       ledger.violation({ check: 'answer-order', deviceId: fleet.deviceId(d), seq, detail: `verdict ${i} of upload ${plan.idempotencyKey} names device ${r.deviceId} seq ${r.seq}` });
       continue;
     }
-    ledger.recordVerdict(d, seq, startedAt[i]!, ctx.nowMs, r.verdict, r.code);
+    ledger.recordVerdict(d, seq, startedAt[i]!, ctx.nowMs, r.verdict, r.code, sent[i]);
   }
 }

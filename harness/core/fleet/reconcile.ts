@@ -3,6 +3,7 @@ import pg from 'pg';
 import { readRecordDeviceId, readRecordSeq, sessionRecordSigningBytes } from '../../../contract/record.ts';
 import { deviceKeySeed, privateKeyFromSeed } from '../../../simulators/device-keys.ts';
 import type { Ledger } from '../../../simulators/ledger.ts';
+import { servedContentHash, sqlContentHash, type ServedSession } from '../checkers/_internals/content-digest.ts';
 import { ensureAccess } from './accounts.ts';
 import type { FleetContext } from './context.ts';
 import { expectStatus } from './http.ts';
@@ -16,8 +17,12 @@ export interface Reconciliation {
   storedOnPlatform: number;
   /** What the ledger says those devices should hold. */
   storedInLedger: number;
-  /** Devices whose count, highest seq or seq sum differ. */
+  /** Devices whose count, highest seq, seq sum or content digest differ. */
   mismatches: number;
+  /** Of the mismatches, devices whose counts agree but whose stored content is not what was acknowledged. */
+  contentMismatches: number;
+  /** Whether content was compared (every stored verdict was booked with its bytes). */
+  contentCompared: boolean;
   /** Stored records whose signature was re-verified against the device's key (AUTH-1 sample). */
   signaturesVerified: number;
   signatureFailures: number;
@@ -30,35 +35,38 @@ const SIGNATURE_SAMPLE = 500;
 
 /**
  * ING-1 against the platform, for every device: per device, the number of
- * stored sessions, the highest seq and the sum of seqs (mod 2^32) must equal
- * the ledger's — so every record relayed and accepted is stored exactly once,
- * and nothing is stored that no device produced. A sample of stored rows is
+ * stored sessions, the highest seq, the sum of seqs (mod 2^32) and the content
+ * digest (sum of the rows' content hashes mod 2^32, rebuilt from the stored
+ * fields: see checkers/_internals/content-digest.ts) must equal the ledger's —
+ * so every record relayed and accepted is stored exactly once, with the bytes
+ * acknowledged, and nothing is stored that no device produced. A sample of stored rows is
  * re-verified against the device keys (AUTH-1). Only reads.
  */
 export async function reconcileSql(ledger: Ledger, databaseUrl: string): Promise<Reconciliation> {
   const fleet = ledger.fleet;
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
-  const out: Reconciliation = { method: 'sql', devicesChecked: fleet.deviceCount, storedOnPlatform: 0, storedInLedger: 0, mismatches: 0, signaturesVerified: 0, signatureFailures: 0, examples: [], ok: false };
+  const out: Reconciliation = { method: 'sql', devicesChecked: fleet.deviceCount, storedOnPlatform: 0, storedInLedger: 0, mismatches: 0, contentMismatches: 0, contentCompared: ledger.storedWithoutContent === 0, signaturesVerified: 0, signatureFailures: 0, examples: [], ok: false };
   try {
     const seen = new Uint8Array(fleet.deviceCount);
     for (let lo = 0; lo < fleet.deviceCount; lo += RANGE) {
       const hi = Math.min(fleet.deviceCount, lo + RANGE);
-      const { rows } = await client.query<{ device_id: string; n: number; max: string; sum: string }>(
-        `SELECT device_id::text, count(*)::int AS n, max(seq)::text AS max, (sum(seq) % 4294967296)::text AS sum
+      const { rows } = await client.query<{ device_id: string; n: number; max: string; sum: string; content: string }>(
+        `SELECT device_id::text, count(*)::int AS n, max(seq)::text AS max, (sum(seq) % 4294967296)::text AS sum,
+                (sum(${sqlContentHash(3)}) % 4294967296)::text AS content
            FROM sessions WHERE device_id >= $1 AND device_id <= $2 GROUP BY device_id`,
-        [fleet.deviceId(lo), fleet.deviceId(hi - 1)],
+        [fleet.deviceId(lo), fleet.deviceId(hi - 1), ledger.contentKey],
       );
       for (const r of rows) {
         const d = fleet.deviceIndex(Number(r.device_id));
         seen[d] = 1;
         out.storedOnPlatform += r.n;
-        compare(out, ledger, d, r.n, Number(r.max), Number(r.sum));
+        compare(out, ledger, d, r.n, Number(r.max), Number(r.sum), Number(r.content));
       }
     }
     for (let d = 0; d < fleet.deviceCount; d++) {
       out.storedInLedger += ledger.stored[d]!;
-      if (!seen[d] && ledger.stored[d]! > 0) compare(out, ledger, d, 0, 0, 0);
+      if (!seen[d] && ledger.stored[d]! > 0) compare(out, ledger, d, 0, 0, 0, 0);
     }
     const ids: number[] = [];
     const step = Math.max(1, Math.floor(fleet.deviceCount / SIGNATURE_SAMPLE));
@@ -90,36 +98,39 @@ export async function reconcileSql(ledger: Ledger, databaseUrl: string): Promise
  */
 export async function reconcileApi(ctx: FleetContext, sample: number): Promise<Reconciliation> {
   const { fleet, ledger, app, http } = ctx;
-  const out: Reconciliation = { method: 'api-sample', devicesChecked: 0, storedOnPlatform: 0, storedInLedger: 0, mismatches: 0, signaturesVerified: 0, signatureFailures: 0, examples: [], ok: false };
+  const out: Reconciliation = { method: 'api-sample', devicesChecked: 0, storedOnPlatform: 0, storedInLedger: 0, mismatches: 0, contentMismatches: 0, contentCompared: ledger.storedWithoutContent === 0, signaturesVerified: 0, signatureFailures: 0, examples: [], ok: false };
   const step = Math.max(1, Math.floor(fleet.deviceCount / sample));
   for (let d = 0; d < fleet.deviceCount && out.devicesChecked < sample; d += step) {
     const p = fleet.hhFirstPhone[fleet.householdOfDevice(d)]!;
     let n = 0;
     let max = 0;
     let sum = 0;
+    let content: number | undefined = 0;
     let cursor: string | null = null;
     do {
       await ensureAccess(ctx, p);
       const path: string = `/v2/devices/${fleet.deviceId(d)}/sessions?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-      const r = await http.json<{ sessions: Array<{ seq: number }>; nextCursor: string | null }>('GET', path, undefined, { authorization: `Bearer ${app.accessToken(p)}` });
+      const r = await http.json<{ sessions: ServedSession[]; nextCursor: string | null }>('GET', path, undefined, { authorization: `Bearer ${app.accessToken(p)}` });
       expectStatus(`listing the sessions of device ${fleet.deviceId(d)}`, r, 200);
       for (const s of r.body.sessions) {
         n++;
         max = Math.max(max, s.seq);
         sum = (sum + s.seq) % 0x1_0000_0000;
+        const hash = servedContentHash(ledger.contentKey, s);
+        content = hash === undefined || content === undefined ? undefined : (content + hash) % 0x1_0000_0000;
       }
       cursor = r.body.nextCursor;
     } while (cursor);
     out.devicesChecked++;
     out.storedOnPlatform += n;
     out.storedInLedger += ledger.stored[d]!;
-    compare(out, ledger, d, n, max, sum);
+    compare(out, ledger, d, n, max, sum, content);
   }
   out.ok = out.mismatches === 0 && out.storedOnPlatform === out.storedInLedger;
   return out;
 }
 
-function compare(out: Reconciliation, ledger: Ledger, d: number, n: number, max: number, sum: number): void {
+function compare(out: Reconciliation, ledger: Ledger, d: number, n: number, max: number, sum: number, content: number | undefined): void {
   if (d < 0) {
     out.mismatches++;
     example(out, `a stored row names a device outside the fleet`);
@@ -129,6 +140,11 @@ function compare(out: Reconciliation, ledger: Ledger, d: number, n: number, max:
   if (n !== want.n || max !== want.max || sum !== want.sum) {
     out.mismatches++;
     example(out, `device ${ledger.fleet.deviceId(d)}: platform holds ${n} sessions (max seq ${max}, seq sum ${sum}), ledger expects ${want.n} (max ${want.max}, sum ${want.sum}); produced ${ledger.fleet.seq[d]}, relayed ${ledger.relayed[d]}, rejected ${ledger.rejected[d]}`);
+  } else if (out.contentCompared && n > 0 && content !== ledger.storedContent[d]) {
+    out.mismatches++;
+    out.contentMismatches++;
+    const hex = (x: number | undefined) => (x === undefined ? 'not computable' : x.toString(16).padStart(8, '0'));
+    example(out, `device ${ledger.fleet.deviceId(d)}: the ${n} stored sessions agree in count, max seq and seq sum, but their content digest is ${hex(content)}, the ledger's ${hex(ledger.storedContent[d])}: a stored record's content was overwritten`);
   }
 }
 

@@ -1,5 +1,6 @@
 import { Identities } from '../../../../simulators/identities.ts';
 import type { CheckContext } from '../types.ts';
+import type { ServedSession } from './content-digest.ts';
 
 /** The OAuth client the phone app (and so the checker, signing in as a household) uses. */
 export const PHONE_CLIENT_ID = 'fleetbed-phone';
@@ -10,11 +11,8 @@ export interface ApiAnswer<T = unknown> {
   body: T | undefined;
 }
 
-export interface SessionView {
-  deviceId: number;
-  seq: number;
-  startedAt: string;
-}
+/** A session as the owner's listing serves it (the fields ING-1's content digest is computed from). */
+export type SessionView = ServedSession;
 
 /**
  * What checkers may do through the platform's API: sign in as a household

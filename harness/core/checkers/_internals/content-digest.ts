@@ -1,0 +1,72 @@
+import { encodeSessionRecord } from '../../../../contract/record.ts';
+import { packFirmwareVersion } from '../../../../contract/firmware-version.ts';
+import { contentHash } from '../../../../simulators/ledger.ts';
+
+/**
+ * The ledger's record content (simulators/ledger.ts `recordContent`: the 34
+ * canonical record bytes, headChanged cleared), rebuilt in SQL from the columns
+ * of a `sessions` row — the fields the platform serves, not its `record` copy,
+ * so a row whose served fields were overwritten shows however its raw bytes
+ * look. Big-endian, the layout of contract/record.ts. A firmware text that is
+ * not "major.minor.patch" hashes as 0xffffffff (a mismatch, not a failed query).
+ */
+export const SQL_RECORD_CONTENT = `('\\x01'::bytea
+  || CASE WHEN clock_reset THEN '\\x01'::bytea ELSE '\\x00'::bytea END
+  || int8send(device_id)
+  || substring(int8send(seq) from 5 for 4)
+  || substring(int8send(floor(extract(epoch from started_at))::bigint) from 5 for 4)
+  || substring(int4send(duration_s) from 3 for 2)
+  || substring(int4send(zones::int) from 4 for 1)
+  || substring(int4send(pressure_alerts::int) from 4 for 1)
+  || substring(int8send(head_id) from 3 for 6)
+  || substring(int8send(CASE WHEN firmware_version ~ '^\\d{1,5}\\.\\d{1,5}\\.\\d{1,5}$'
+       THEN split_part(firmware_version, '.', 1)::bigint * 16777216 + split_part(firmware_version, '.', 2)::bigint * 65536 + split_part(firmware_version, '.', 3)::bigint
+       ELSE -1 END) from 5 for 4)
+  || substring(int4send(battery_pct::int) from 4 for 1)
+  || '\\x00'::bytea)`;
+
+/**
+ * SQL for one row's content hash as bigint (0..2^32-1): the first 4 bytes of
+ * SHA-256(key ‖ content), with the key as parameter `$n` (bytea). Sum it per
+ * device mod 2^32 to get what the ledger's `storedContent` holds.
+ */
+export function sqlContentHash(keyParam: number): string {
+  return `('x' || encode(substring(sha256($${keyParam}::bytea || ${SQL_RECORD_CONTENT}) from 1 for 4), 'hex'))::bit(32)::bigint`;
+}
+
+/** A session as the owner's listing serves it (GET /v2/devices/{id}/sessions). */
+export interface ServedSession {
+  deviceId: number;
+  seq: number;
+  startedAt: string;
+  durationS: number;
+  zones: number;
+  pressureAlerts: number;
+  headId: number;
+  firmwareVersion: string;
+  batteryPct: number;
+  clockReset: boolean;
+}
+
+/** The content hash of a served session (same value as the ledger's for the copy it stored), or undefined when the fields cannot be a record. */
+export function servedContentHash(key: Uint8Array, s: ServedSession): number | undefined {
+  try {
+    const record = encodeSessionRecord({
+      formatVersion: 1,
+      clockReset: s.clockReset,
+      headChanged: false,
+      deviceId: s.deviceId,
+      seq: s.seq,
+      startedAt: Math.floor(Date.parse(s.startedAt) / 1000),
+      durationS: s.durationS,
+      zones: s.zones,
+      pressureAlerts: s.pressureAlerts,
+      headId: s.headId,
+      firmwareVersion: packFirmwareVersion(s.firmwareVersion),
+      batteryPct: s.batteryPct,
+    });
+    return contentHash(key, record);
+  } catch {
+    return undefined;
+  }
+}
