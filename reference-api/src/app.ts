@@ -128,6 +128,11 @@ function toApiError(err: FastifyError): ApiError {
   if (isDatabaseUnavailable(err)) {
     return new ApiError('unavailable', 'The database is unavailable; retry shortly. Nothing of this request was committed unless a retry with the same Idempotency-Key says so.', { headers: { 'retry-after': '1' } });
   }
+  // Text PostgreSQL cannot store (U+0000 in a string or a JSON value) is the client's input, not a
+  // server failure; the statement that refused it wrote nothing. Found by the route fuzzer (issue #18).
+  if (err.code === '22021' || err.code === '22P05') {
+    return new ApiError('validation-failed', 'A text field holds a character the platform cannot store (U+0000, NUL); remove it. Nothing was written.');
+  }
   if (err.validation) {
     const v = err.validation[0];
     const where = err.validationContext ?? 'body';

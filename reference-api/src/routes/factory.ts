@@ -47,6 +47,8 @@ export const factoryRoutes =
         onRequest: async (request) => requireFactory(request, config.factorySecret),
       },
       async (request, reply) => {
+        // A request with no body at all passes the media-type gate (nothing to type) and has no stream to read. Found by the route fuzzer.
+        if (request.body === undefined) throw new ApiError('validation-failed', 'The request has no body; send the devices as application/x-ndjson, one JSON object per line.', { field: 'body' });
         const now = await clock.now();
         const count = await inTransaction(db, async (c) => {
           await c.query('CREATE TEMP TABLE staging_devices (LIKE devices INCLUDING DEFAULTS) ON COMMIT DROP');

@@ -25,6 +25,9 @@ const extraDigestTables: Array<{ table: string; orderBy: string; settle?: Digest
 export function registerDigestTable(table: string, orderBy: string, settle?: DigestSettle): void {
   if (![...DIGEST_TABLES, ...extraDigestTables].some((t) => t.table === table)) extraDigestTables.push({ table, orderBy, settle });
 }
+/** The last instant an ECMAScript Date holds (SetClockRequest's maximum): the clock never passes it. */
+const MAX_EPOCH_MS = 8_640_000_000_000_000;
+
 /** Brings a table up to date before it is hashed (e.g. folds queued heartbeats), so the digest is the same whenever it is taken. */
 export type DigestSettle = (db: Services['db']) => Promise<unknown>;
 
@@ -58,11 +61,16 @@ export const testbedRoutes =
           `WITH before AS (SELECT now_ms FROM testbed_clock FOR UPDATE)
            UPDATE testbed_clock t SET now_ms = COALESCE($1::bigint, before.now_ms + $2::bigint)
              FROM before WHERE COALESCE($1::bigint, before.now_ms + $2::bigint) >= before.now_ms
+               AND COALESCE($1::bigint, before.now_ms + $2::bigint) <= ${MAX_EPOCH_MS}
            RETURNING t.now_ms, before.now_ms AS before_ms`,
           [epochMs ?? null, advanceMs ?? null],
         );
         if (!rows[0]) {
           const now = await clock.now();
+          // advanceMs past the last instant a Date can hold (the schema bounds each field, not their sum). Found by the route fuzzer.
+          if (advanceMs !== undefined && now + advanceMs > MAX_EPOCH_MS) {
+            throw new ApiError('validation-failed', `advanceMs ${advanceMs} would take the virtual clock (${now}) past ${MAX_EPOCH_MS}, the last instant a date can hold; advance by at most ${MAX_EPOCH_MS - now}.`, { field: 'advanceMs' });
+          }
           throw new ApiError('clock-backwards', `The virtual clock is at ${new Date(now).toISOString()} (${now}); it cannot be set to ${epochMs}.`, { field: 'epochMs' });
         }
         return clockBody(rows[0].now_ms);
