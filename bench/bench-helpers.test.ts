@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { availableParallelism } from 'node:os';
-import { cpuSecondsByGroup, sysSecondsByGroup } from './cpu-usage.ts';
+import { cpuSecondsByGroup, sysSecondsByGroup } from '../harness/core/cpu-usage.ts';
 import { calibrateHost, formatCalibration } from './host-calibration.ts';
 import { parsePgSet } from './pg-stats.ts';
 

@@ -1,6 +1,6 @@
-import { EmbeddedEnvironment } from '../harness/core/env/index.ts';
+import { startFleetEnvironment } from '../harness/core/fixtures/index.ts';
 import { runFleet } from '../harness/core/fleet/index.ts';
-import { cpuSecondsByGroup, peakRssMBByGroup, sysSecondsByGroup } from './cpu-usage.ts';
+import { cpuSecondsByGroup, peakRssMBByGroup, sysSecondsByGroup } from '../harness/core/cpu-usage.ts';
 import { benchCli, flag } from './_internals/bench-cli.ts';
 import { calibrateHost, formatCalibration } from './host-calibration.ts';
 import { parsePgSet, PG_STATS_SETTINGS, pgStatsReport, pgStatsReset } from './pg-stats.ts';
@@ -22,7 +22,11 @@ const values = benchCli({
   purpose: 'a simulated fleet through the real flows, end to end, with its books reconciled',
   about: `Provisions and bonds a simulated fleet on the embedded environment (PostgreSQL +
 the reference API), simulates days of brushing and phone syncs as real uploads,
-reconciles the ledger with what the platform stored. It first measures the
+reconciles the ledger with what the platform stored. The provisioned, bonded
+fleet comes from a fixture in the cache when one matches (seed, devices, code,
+migrations); when none does, one is built and saved first, so the next run
+starts from it ("fixture" in the summary: built, reused or none; --no-fixture
+for the full path). It first measures the
 host's unit costs, as npm run bench:host does (not counted in wallSeconds; the
 summary's "host"). Progress goes to stderr; the last line of stdout is one JSON
 summary. Exit 0 when the books balance, 1 when they do not (the violations and
@@ -40,6 +44,7 @@ a replay line go to stderr), 2 on bad input.`,
     'key-cache': flag.int("device keys the API keeps per process (the API's default: 1000000)", { min: 1, placeholder: 'K' }),
     'pg-stats': flag.switch("print where PostgreSQL's time went (pg_stat_statements)"),
     'pg-set': flag.repeatable('a PostgreSQL setting for the embedded cluster', { placeholder: 'name=val', parse: parsePgSet }),
+    'no-fixture': flag.switch('set the fleet up through the API even when a fixture matches; build none (docs/fixtures.md)'),
     quiet: flag.switch('no progress lines'),
   },
 });
@@ -57,19 +62,27 @@ const host = await calibrateHost().catch((err: Error) => {
 });
 if (host) process.stderr.write(`[fleet] ${formatCalibration(host)}\n`);
 const started = performance.now();
-const env = await new EmbeddedEnvironment({
-  workers: values['api-workers'],
-  startupTimeoutMs: 120_000,
-  // Cheap password hashing: a million-device fleet signs up half a million accounts.
-  apiEnv: { FLEETBED_PASSWORD_HASH_COST: '16', FLEETBED_DB_POOL_SIZE: String(values['db-pool']), FLEETBED_LOG_LEVEL: 'error', ...(keyCache === undefined ? {} : { FLEETBED_KEY_CACHE_SIZE: String(keyCache) }) },
-  postgresSettings: pgSettings,
-})
-  .start()
-  .catch((err: Error & { code?: string }) => {
+const fleetEnv = await startFleetEnvironment({
+  fleet: { seed, devices },
+  environment: {
+    workers: values['api-workers'],
+    startupTimeoutMs: 120_000,
+    // Cheap password hashing: a million-device fleet signs up half a million accounts.
+    apiEnv: { FLEETBED_PASSWORD_HASH_COST: '16', FLEETBED_DB_POOL_SIZE: String(values['db-pool']), FLEETBED_LOG_LEVEL: 'error', ...(keyCache === undefined ? {} : { FLEETBED_KEY_CACHE_SIZE: String(keyCache) }) },
+    postgresSettings: pgSettings,
+  },
+  policy: values['no-fixture'] ? 'none' : 'build',
+  workers: values.workers,
+  chunkDevices: values.chunk,
+  progress: { enabled: !values.quiet },
+  log: (line) => process.stderr.write(`[fleet] ${line}\n`),
+}).catch((err: Error & { code?: string }) => {
     // A refused option or a cluster that would not start (e.g. a --pg-set PostgreSQL does not know): nothing ran.
-    process.stderr.write(`bench:fleet: the environment did not start (${err.code ?? err.name}): ${err.message}\n`);
-    process.exit(2);
-  });
+  process.stderr.write(`bench:fleet: the environment did not start (${err.code ?? err.name}): ${err.message}\n`);
+  process.exit(2);
+});
+const env = fleetEnv.environment;
+process.stderr.write(`[fleet] fixture: ${fleetEnv.fixture}${fleetEnv.key ? ` (${fleetEnv.key.id})` : ''}\n`);
 if (values['pg-stats']) await pgStatsReset(env.databaseUrl);
 const envSeconds = (performance.now() - started) / 1000;
 let exitCode = 1;
@@ -87,6 +100,7 @@ try {
     chunkDevices: values.chunk,
     progress: { enabled: !values.quiet },
     cpuSampler: () => cpuSecondsByGroup(groups),
+    ...(fleetEnv.setup ? { setup: fleetEnv.setup } : {}),
   });
   const wallSeconds = (performance.now() - started) / 1000;
   // Share of each group's CPU spent in the kernel (on loopback, mostly the TCP stack of both ends).
@@ -131,7 +145,9 @@ try {
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     // The API's processes, each at its peak, summed (PostgreSQL's backends share their buffers: not summed).
     apiPeakRssMB: peakRssMBByGroup({ api: [env.pids.api] }).api,
-    phases: { environment: round(envSeconds), ...r.phases },
+    fixture: fleetEnv.fixture,
+    ...(fleetEnv.key ? { fixtureKey: fleetEnv.key.id } : {}),
+    phases: { environment: round(envSeconds - (fleetEnv.phases.fixtureBuild ?? 0) - (fleetEnv.phases.fixtureRestore ?? 0)), ...fleetEnv.phases, ...r.phases },
     phaseCpuSeconds: r.phaseCpu,
     kernelCpuShare,
     cpuMsPerDevice,

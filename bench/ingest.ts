@@ -24,7 +24,7 @@ import { Pool } from 'undici';
 import hdr from 'hdr-histogram-js';
 import { EmbeddedEnvironment } from '../harness/core/env/index.ts';
 import { benchCli, flag } from './_internals/bench-cli.ts';
-import { cpuSecondsByGroup } from './cpu-usage.ts';
+import { cpuSecondsByGroup } from '../harness/core/cpu-usage.ts';
 import { bondProofSigningBytes } from '../contract/bond-proof.ts';
 import { deriveDeviceKey } from '../simulators/device-keys.ts';
 

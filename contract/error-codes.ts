@@ -121,6 +121,18 @@ export const ERROR_CATALOGUE = catalogue({
     fix: 'Start the platform in test mode (the reference API: FLEETBED_TEST_MODE=1), or let fleetbed start one (--env embedded).',
   },
 
+  // Fleet fixtures (harness/core/fixtures).
+  FLEETBED_FIXTURE_INVALID: {
+    meaning: "A cached fleet fixture does not hold what its manifest promises (a file missing or of the wrong size, a database that lacks the fleet's devices, an app state of another fleet); it is never used.",
+    exit: 'failed',
+    fix: 'Runs that find one rebuild it and say so; by hand: `fleetbed fixtures prune --all`, then `fleetbed fixtures build` (docs/fixtures.md).',
+  },
+  FLEETBED_FIXTURE_OPTIONS_INVALID: {
+    meaning: 'A fixture option is invalid (a --max-size or FLEETBED_FIXTURE_MAX_SIZE that is not a size, a cache folder that cannot be used), or a fixture was asked for where none can be used (--env url or containers, --api-entry); nothing was started.',
+    exit: 'usage',
+    fix: 'Correct the option the message names; `fleetbed fixtures --help` lists them. Fixtures need the embedded environment and the reference API.',
+  },
+
   // The simulators (simulators/).
   FLEETBED_FLEET_OPTIONS_INVALID: {
     meaning: 'A fleet option of the simulator is missing, of the wrong type or out of range; nothing was built.',

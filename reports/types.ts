@@ -100,6 +100,8 @@ export interface ScenarioResult {
   timeline: TimelinePoint[];
   /** A scenario that could not run: the error, and the verdict is fail. */
   error?: string;
+  /** Where the fleet came from: a fixture built for this run, one reused from the cache, or `none` (set up through the API). */
+  fixture?: 'built' | 'reused' | 'none';
 }
 
 export interface RunReport {

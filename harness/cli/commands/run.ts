@@ -62,6 +62,11 @@ Options:
   --capture FILE        record every request the fleet driver sends (NDJSON: method,
                         path, headers with Authorization/X-Factory-Credential
                         redacted, body) for fleetbed attack --replay FILE
+  --no-fixture          set every fleet up through the API (sign-up, provisioning,
+                        bonding) even when a fleet fixture matches
+  --build-fixture       when no fleet fixture matches a scenario, build and save one
+                        first (by default a run only uses fixtures that exist:
+                        fleetbed fixtures build, docs/fixtures.md)
   --quiet               no progress display
   -h, --help            this text
 
@@ -86,6 +91,8 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
       quiet: { type: 'boolean' },
       'api-entry': { type: 'string' },
       capture: { type: 'string' },
+      'no-fixture': { type: 'boolean' },
+      'build-fixture': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     true,
@@ -96,6 +103,7 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
   }
   if (positionals.length !== 1) throw new UsageError(`fleetbed run takes one scenario file or directory, got ${positionals.length}.`, 'Example: npx fleetbed run scenarios/ci');
   const env = choiceFlag('env', values.env, ENVIRONMENT_KINDS);
+  if (values['no-fixture'] && values['build-fixture']) throw new UsageError('--no-fixture and --build-fixture contradict each other: give one.', 'Run "fleetbed run --help" for the flags it takes.');
   const reporters = values.reporters ? values.reporters.split(',').map((s) => s.trim()) : undefined;
   if (reporters) resolveReporters(reporters);
   let scenarios: ResolvedScenario[];
@@ -133,6 +141,7 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
     command: ['fleetbed', 'run', ...argv].join(' '),
     ...(values.seed !== undefined ? { seed: parseSeedOption(values.seed) } : {}),
     replayFlags,
+    fixture: values['no-fixture'] ? 'none' : values['build-fixture'] ? 'build' : 'reuse',
     progress: { enabled: !quiet },
     log,
     onScenario: (r, i, n) => log(`${r.verdict === 'pass' ? 'PASS' : 'FAIL'} ${r.name} (${i + 1}/${n}) in ${r.wallSeconds.toFixed(1)} s${r.error ? ` — ${r.error}` : ''}`),

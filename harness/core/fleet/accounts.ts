@@ -4,7 +4,7 @@ import { FleetRunError } from './errors.ts';
 import { expectStatus, runWorkers } from './http.ts';
 
 /** Refresh an access token this long (platform time) before it expires. */
-const REFRESH_MARGIN_MS = 60_000;
+export const REFRESH_MARGIN_MS = 60_000;
 
 /**
  * Every household signs up (one family account, identity from the seeded

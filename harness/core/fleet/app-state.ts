@@ -1,4 +1,5 @@
 import type { Fleet } from '../../../simulators/fleet.ts';
+import { FixtureError } from '../fixtures/errors.ts';
 import { FleetRunError } from './errors.ts';
 
 const TOKEN_BYTES = 32;
@@ -82,6 +83,46 @@ export class AppState {
     const text = this.#textTokens.get(p);
     if (text) return text.refresh;
     return `rt_${Buffer.from(this.refresh.subarray(p * TOKEN_BYTES, (p + 1) * TOKEN_BYTES)).toString('base64url')}`;
+  }
+
+  /**
+   * Everything this holds, as one buffer (a fleet fixture keeps it beside the platform's
+   * database): a small JSON header (column sizes, tokens of another shape), then the columns.
+   */
+  toBuffer(): Buffer {
+    const header = Buffer.from(JSON.stringify({ version: 1, households: this.hasAccount.length, phones: this.accessExpiresMs.length, textTokens: [...this.#textTokens] }));
+    const size = Buffer.alloc(4);
+    size.writeUInt32LE(header.length);
+    const columns = [this.accountIds, this.hasAccount, this.access, this.refresh, new Uint8Array(this.accessExpiresMs.buffer, this.accessExpiresMs.byteOffset, this.accessExpiresMs.byteLength)];
+    return Buffer.concat([size, header, ...columns]);
+  }
+
+  /**
+   * Load what {@link AppState.toBuffer} wrote for the same fleet. Throws
+   * `FLEETBED_FIXTURE_INVALID` when the buffer is not for a fleet of this shape.
+   */
+  static fromBuffer(fleet: Fleet, bytes: Uint8Array): AppState {
+    const app = new AppState(fleet);
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const bad = (why: string) => new FixtureError('FLEETBED_FIXTURE_INVALID', `the fixture's app state does not fit a fleet of ${fleet.householdCount} households and ${fleet.phoneCount} phones: ${why}.`);
+    if (buf.length < 4) throw bad('it is empty');
+    const headerLength = buf.readUInt32LE(0);
+    let header: { version: number; households: number; phones: number; textTokens: Array<[number, { access: string; refresh: string }]> };
+    try {
+      header = JSON.parse(buf.subarray(4, 4 + headerLength).toString('utf8')) as typeof header;
+    } catch {
+      throw bad('its header is not JSON');
+    }
+    if (header.version !== 1 || header.households !== fleet.householdCount || header.phones !== fleet.phoneCount) throw bad(`its header says ${header.households} households and ${header.phones} phones (version ${header.version})`);
+    let at = 4 + headerLength;
+    const expected = at + app.stateBytes();
+    if (buf.length !== expected) throw bad(`${buf.length} bytes, expected ${expected}`);
+    for (const column of [app.accountIds, app.hasAccount, app.access, app.refresh, new Uint8Array(app.accessExpiresMs.buffer)]) {
+      column.set(buf.subarray(at, at + column.byteLength));
+      at += column.byteLength;
+    }
+    for (const [p, t] of header.textTokens) app.#textTokens.set(p, t);
+    return app;
   }
 
   stateBytes(): number {

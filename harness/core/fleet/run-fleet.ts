@@ -3,12 +3,12 @@ import { resolveFleetOptions, type FleetOptions } from '../../../simulators/flee
 import { Identities } from '../../../simulators/identities.ts';
 import { Ledger, type LedgerTotals, type LedgerViolation, type PlatformRules } from '../../../simulators/ledger.ts';
 import type { StartedEnvironment } from '../env/types.ts';
-import { signUpHouseholds } from './accounts.ts';
+import { ensureAccess, REFRESH_MARGIN_MS, signUpHouseholds } from './accounts.ts';
 import { AppState } from './app-state.ts';
 import type { DriverStats, FleetContext, FleetHooks } from './context.ts';
-import { driveDays, readClock } from './drive.ts';
+import { driveDays, readClock, setClock } from './drive.ts';
 import { FleetRunError } from './errors.ts';
-import { FleetHttp } from './http.ts';
+import { FleetHttp, runWorkers } from './http.ts';
 import { Progress, type ProgressOptions } from './progress.ts';
 import { reconcileApi, reconcileSql, type Reconciliation } from './reconcile.ts';
 import { provisionAndBond } from './setup.ts';
@@ -52,6 +52,38 @@ export interface FleetRunOptions {
   hooks?: FleetHooks;
   /** Reads CPU seconds used so far by named process groups (e.g. harness, api, postgres); each phase then reports its share. */
   cpuSampler?: () => Record<string, number>;
+  /**
+   * The fleet is already signed up, provisioned and bonded on this platform (a fleet fixture's
+   * database): skip those phases and start from this state. Phones whose access token has
+   * expired on the platform's clock refresh it (or sign in again) before anything else.
+   */
+  setup?: FleetSetupState;
+}
+
+/**
+ * What the harness keeps of a set-up fleet besides the platform's database: the platform
+ * clock the fleet was built at and the phones' app state (account ids, tokens,
+ * {@link AppState.toBuffer}). A fleet fixture stores it; {@link FleetRunOptions.setup} takes it.
+ */
+export interface FleetSetupState {
+  /** The platform clock (ms) when sign-up began: the fleet's time 0. */
+  startMs: number;
+  /** {@link AppState.toBuffer} after bonding. */
+  app: Uint8Array;
+  /** What the build sent (sign-ups, sign-ins, bonds), for the record. */
+  stats: Pick<DriverStats, 'accounts' | 'signIns' | 'bonds'>;
+}
+
+/** Options of {@link setUpFleet}: the setup half of {@link FleetRunOptions}. */
+export type FleetSetupOptions = Pick<FleetRunOptions, 'environment' | 'fleet' | 'workers' | 'connections' | 'chunkDevices' | 'progress'>;
+
+/** What {@link setUpFleet} did: the state to keep, and how long each phase took. */
+export interface FleetSetupResult extends FleetSetupState {
+  devices: number;
+  households: number;
+  phones: number;
+  /** Wall seconds of `accounts` and `provisionAndBond`. */
+  phases: Record<string, number>;
 }
 
 /** What a run did, how long each phase took, and whether the books balance. */
@@ -113,7 +145,8 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
   const progress = new Progress(o.progress);
   const http = new FleetHttp(options.environment.apiUrl, o.connections ?? o.workers);
   try {
-    const startMs = await readClockWith(http);
+    // A fixture's fleet began at its build's clock: the platform's clock must be there or later.
+    const startMs = options.setup ? await clockAtLeast(http, options.setup.startMs) : await readClockWith(http);
     let t = performance.now();
     gc();
     const before = memory();
@@ -122,7 +155,7 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
     gc();
     const heapBytesPerDevice = Math.max(0, memory() - before) / fleet.deviceCount;
     const identities = new Identities(fleet.seed);
-    const app = new AppState(fleet);
+    const app = options.setup ? AppState.fromBuffer(fleet, options.setup.app) : new AppState(fleet);
     phases.buildFleet = seconds(t);
     cpuPhase('buildFleet');
     progress.log(`fleet: ${fleet.deviceCount.toLocaleString('en-US')} devices in ${fleet.householdCount.toLocaleString('en-US')} households with ${fleet.phoneCount.toLocaleString('en-US')} phones (seed ${fleet.seed}), ${((fleet.stateBytes() + ledger.stateBytes()) / fleet.deviceCount).toFixed(1)} bytes/device`);
@@ -130,16 +163,24 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
     const stats: DriverStats = { accounts: 0, signIns: 0, refreshes: 0, bonds: 0, uploads: 0, uploadRetries: 0, replays: 0, reinstalls: 0, recordsSent: 0 };
     const ctx: FleetContext = { http, fleet, ledger, app, identities, progress, factorySecret: options.environment.factorySecret, workers: o.workers, nowMs: startMs, stats, ...(options.hooks ? { hooks: options.hooks } : {}) };
 
-    t = performance.now();
-    await signUpHouseholds(ctx);
-    phases.accounts = seconds(t);
-    cpuPhase('accounts');
+    if (options.setup) {
+      t = performance.now();
+      const refreshed = await renewExpiredTokens(ctx);
+      phases.restoreAppState = seconds(t);
+      cpuPhase('restoreAppState');
+      progress.log(`fleet restored from a fixture: ${fleet.householdCount.toLocaleString('en-US')} accounts and ${fleet.deviceCount.toLocaleString('en-US')} bonded devices, ${refreshed.toLocaleString('en-US')} expired tokens renewed`);
+    } else {
+      t = performance.now();
+      await signUpHouseholds(ctx);
+      phases.accounts = seconds(t);
+      cpuPhase('accounts');
 
-    t = performance.now();
-    const { provisionSeconds } = await provisionAndBond(ctx, o.chunkDevices);
-    phases.provisionAndBond = seconds(t);
-    phases.provisionRequests = round(provisionSeconds);
-    cpuPhase('provisionAndBond');
+      t = performance.now();
+      const { provisionSeconds } = await provisionAndBond(ctx, o.chunkDevices);
+      phases.provisionAndBond = seconds(t);
+      phases.provisionRequests = round(provisionSeconds);
+      cpuPhase('provisionAndBond');
+    }
 
     t = performance.now();
     const drive = await driveDays(ctx, { days: o.days, drain: o.drain });
@@ -190,6 +231,64 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
   } finally {
     await http.close();
   }
+}
+
+/**
+ * Sign up, provision and bond a fleet on a platform, and stop there: the state a fleet
+ * fixture keeps. The platform's database then holds the accounts, tokens and bonded devices;
+ * the result holds what the phones know. `runFleet({ setup })` continues from both.
+ */
+export async function setUpFleet(options: FleetSetupOptions): Promise<FleetSetupResult> {
+  const o = { ...FLEET_RUN_DEFAULTS, ...stripUndefined(options) };
+  for (const k of ['workers', 'chunkDevices'] as const) {
+    if (!Number.isInteger(o[k]) || o[k] < 1) throw new FleetRunError('FLEETBED_FLEET_RUN_OPTIONS_INVALID', `${k} must be an integer ≥ 1, got ${JSON.stringify(o[k])}. Nothing was started.`);
+  }
+  const fleetOptions = resolveFleetOptions(options.fleet ?? {});
+  const progress = new Progress(o.progress);
+  const http = new FleetHttp(options.environment.apiUrl, o.connections ?? o.workers);
+  const phases: Record<string, number> = {};
+  try {
+    const startMs = await readClockWith(http);
+    const fleet = createFleet(fleetOptions, Math.ceil(startMs / 1000));
+    const ledger = new Ledger(fleet, {});
+    const app = new AppState(fleet);
+    const stats: DriverStats = { accounts: 0, signIns: 0, refreshes: 0, bonds: 0, uploads: 0, uploadRetries: 0, replays: 0, reinstalls: 0, recordsSent: 0 };
+    const ctx: FleetContext = { http, fleet, ledger, app, identities: new Identities(fleet.seed), progress, factorySecret: options.environment.factorySecret, workers: o.workers, nowMs: startMs, stats };
+    let t = performance.now();
+    await signUpHouseholds(ctx);
+    phases.accounts = seconds(t);
+    t = performance.now();
+    await provisionAndBond(ctx, o.chunkDevices);
+    phases.provisionAndBond = seconds(t);
+    return { startMs, app: app.toBuffer(), stats: { accounts: stats.accounts, signIns: stats.signIns, bonds: stats.bonds }, devices: fleet.deviceCount, households: fleet.householdCount, phones: fleet.phoneCount, phases };
+  } finally {
+    await http.close();
+  }
+}
+
+/**
+ * A restored fleet's tokens are not trusted: every phone whose access token has expired (or
+ * is about to) on the platform's clock renews it now, through the API (a refresh, or a new
+ * sign-in when the refresh token is refused). Returns how many phones did.
+ */
+async function renewExpiredTokens(ctx: FleetContext): Promise<number> {
+  const { fleet, app } = ctx;
+  const before = ctx.stats.refreshes + ctx.stats.signIns;
+  let p = 0;
+  await runWorkers(ctx.workers, () => {
+    while (p < fleet.phoneCount && !(app.signedIn(p) && app.accessExpiresMs[p]! - REFRESH_MARGIN_MS <= ctx.nowMs)) p++;
+    if (p >= fleet.phoneCount) return undefined;
+    const phone = p++;
+    return () => ensureAccess(ctx, phone);
+  });
+  return ctx.stats.refreshes + ctx.stats.signIns - before;
+}
+
+/** The platform clock, moved forward to `atLeastMs` first if it is earlier (it never goes back). */
+async function clockAtLeast(http: FleetHttp, atLeastMs: number): Promise<number> {
+  const ctx = { http, nowMs: await readClockWith(http) } as FleetContext;
+  if (ctx.nowMs < atLeastMs) await setClock(ctx, atLeastMs);
+  return ctx.nowMs;
 }
 
 async function readClockWith(http: FleetHttp): Promise<number> {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ScenarioResult, ScenarioMetrics } from '../../../reports/types.ts';
 import type { StartedEnvironment } from '../../core/env/types.ts';
-import { runFleet, type FleetRunResult } from '../../core/fleet/run-fleet.ts';
+import { runFleet, type FleetRunResult, type FleetSetupState } from '../../core/fleet/run-fleet.ts';
 import type { ProgressOptions } from '../../core/fleet/progress.ts';
 import { FaultSchedule, startFaultProxy, type FaultProxy } from '../../core/faults/index.ts';
 import { toFleetOptions } from '../../core/scenario/to-fleet-options.ts';
@@ -20,6 +20,8 @@ export interface RunScenarioOptions {
   progress?: ProgressOptions;
   /** Log one line (fault actions, phases). */
   log?: (line: string) => void;
+  /** The fleet is already set up on this platform (a fleet fixture): `runFleet`'s `setup`. */
+  setup?: FleetSetupState;
 }
 
 /** A scenario's result, and the fleet run behind it (absent when the run did not complete, or for an OTA scenario). */
@@ -63,6 +65,7 @@ export async function runScenario(scenario: ResolvedScenario, options: RunScenar
       days,
       ...(scenario.env.harnessWorkers ? { workers: scenario.env.harnessWorkers } : {}),
       ...(options.progress ? { progress: options.progress } : {}),
+      ...(options.setup ? { setup: options.setup } : {}),
       hooks: {
         beforeSlot: async (platformMs) => {
           startMs ??= platformMs;

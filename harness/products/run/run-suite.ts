@@ -3,7 +3,10 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { REPORT_SCHEMA_VERSION, type RunReport, type ScenarioResult } from '../../../reports/types.ts';
 import { resolveEnvironment } from '../../core/env/index.ts';
-import type { EnvironmentOptions, StartedEnvironment } from '../../core/env/types.ts';
+import type { EmbeddedOptions, EnvironmentOptions, StartedEnvironment } from '../../core/env/types.ts';
+import { startFleetEnvironment, type FixturePolicy, type FixtureUse } from '../../core/fixtures/index.ts';
+import type { FleetSetupState } from '../../core/fleet/run-fleet.ts';
+import { toFleetOptions } from '../../core/scenario/to-fleet-options.ts';
 import type { ProgressOptions } from '../../core/fleet/progress.ts';
 import type { ResolvedScenario } from '../../core/scenario/types.ts';
 import { runDigest, runScenario } from './run-scenario.ts';
@@ -21,6 +24,13 @@ export interface RunSuiteOptions {
   replayFlags?: string[];
   progress?: ProgressOptions;
   log?: (line: string) => void;
+  /**
+   * Fleet fixtures (docs/fixtures.md), embedded environment only: `reuse` (default) starts a
+   * fleet scenario from a matching fixture when the cache has one, `build` also builds and
+   * saves one when none matches, `none` sets every fleet up through the API. Ignored (`none`)
+   * for OTA scenarios, for `apiEntry`, and for url and containers environments.
+   */
+  fixture?: FixturePolicy;
   /** Called after each scenario (live table, progress). */
   onScenario?: (result: ScenarioResult, index: number, total: number) => void;
 }
@@ -45,18 +55,37 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunReport> {
     for (const [i, scenario] of options.scenarios.entries()) {
       log(`scenario ${i + 1}/${options.scenarios.length}: ${scenario.name} (${scenario.fleet.devices} devices, ${scenario.duration}, seed ${scenario.seed}, ${relative(process.cwd(), scenario.file) || scenario.file})`);
       let env: StartedEnvironment;
+      let fixture: FixtureUse = 'none';
+      let setup: FleetSetupState | undefined;
       if (shared) env = sharedEnv ??= await resolveEnvironment(options.environment).start();
       else {
-        env = await resolveEnvironment({
+        const envOptions = {
           ...options.environment,
           ...(scenario.env.apiWorkers ? { workers: scenario.env.apiWorkers } : {}),
           apiEnv: { FLEETBED_PASSWORD_HASH_COST: '16', ...options.environment.apiEnv, ...scenario.env.apiEnv },
-        }).start();
+        };
+        const policy = scenario.ota || options.environment.apiEntry !== undefined ? 'none' : (options.fixture ?? 'reuse');
+        if (policy === 'none') env = await resolveEnvironment(envOptions).start();
+        else {
+          const fleetEnv = await startFleetEnvironment({
+            fleet: toFleetOptions(scenario),
+            environment: envOptions as EmbeddedOptions,
+            policy,
+            ...(scenario.env.harnessWorkers ? { workers: scenario.env.harnessWorkers } : {}),
+            ...(options.progress ? { progress: options.progress } : {}),
+            log,
+          });
+          env = fleetEnv.environment;
+          fixture = fleetEnv.fixture;
+          setup = fleetEnv.setup;
+          if (fixture !== 'none') log(`fixture: ${fixture} (${fleetEnv.key!.id}): the fleet starts bonded`);
+        }
       }
       apiUrl ||= env.apiUrl;
       kind ||= env.kind;
       try {
-        const { result } = await runScenario(scenario, { environment: env, ...(options.replayFlags ? { replayFlags: options.replayFlags } : {}), ...(options.progress ? { progress: options.progress } : {}), log });
+        const { result } = await runScenario(scenario, { environment: env, ...(options.replayFlags ? { replayFlags: options.replayFlags } : {}), ...(options.progress ? { progress: options.progress } : {}), log, ...(setup ? { setup } : {}) });
+        result.fixture = fixture;
         results.push(result);
         options.onScenario?.(result, i, options.scenarios.length);
       } finally {

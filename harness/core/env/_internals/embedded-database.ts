@@ -75,6 +75,20 @@ export class EmbeddedDatabase {
 
   /** Create the cluster with initdb (as the `postgres` OS user when running as root). */
   async init(): Promise<void> {
+    await this.adopt();
+    try {
+      await this.pg!.initialise();
+    } catch (error) {
+      throw this.failure('initdb failed', error);
+    }
+    this.logLines.length = 0; // initdb's chatter would crowd the server's lines out of errors
+  }
+
+  /**
+   * Use the cluster already in `dataDir` (a copy of a fixture's data directory, made with
+   * the same superuser password) instead of creating one; then {@link EmbeddedDatabase.start}.
+   */
+  async adopt(): Promise<void> {
     const EmbeddedPostgresClass = await loadEmbeddedPostgres();
     this.pg = new EmbeddedPostgresClass({
       databaseDir: this.options.dataDir,
@@ -89,18 +103,12 @@ export class EmbeddedDatabase {
       onLog: (message) => this.keepLog(message),
       onError: (error) => this.keepLog(`[error] ${error instanceof Error ? error.message : String(error)}`),
     });
-    try {
-      await this.pg.initialise();
-    } catch (error) {
-      throw this.failure('initdb failed', error);
-    }
-    this.logLines.length = 0; // initdb's chatter would crowd the server's lines out of errors
   }
 
   /** Start the postmaster and wait until it accepts connections. */
   async start(): Promise<void> {
     const pgInstance = this.pg;
-    if (!pgInstance) throw new Error('EmbeddedDatabase.start() before init()');
+    if (!pgInstance) throw new Error('EmbeddedDatabase.start() before init() or adopt()');
     const started = pgInstance.start();
     // The postmaster is spawned after a few async steps: report its pid as soon as it exists.
     const watch = setInterval(() => {

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
  * one of `roots[name]`. Each live process counts its own user + system time and
  * that of children it already reaped (cutime + cstime), so PostgreSQL backends
  * and API workers that exited still count. Used by benchmarks to say where the
- * time went.
+ * time went (benchmarks and `fleetbed load`).
  */
 export function cpuSecondsByGroup(roots: Record<string, Array<number | undefined>>): Record<string, number> {
   // fields[11] utime, [12] stime, [13] cutime, [14] cstime (0-based after the comm field); USER_HZ = 100
