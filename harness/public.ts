@@ -18,3 +18,5 @@ export type { Scenario, ResolvedScenario, ResolvedFault, Behaviour, ProductMix, 
 export type { Duration, DayTime } from './core/scenario/duration.ts';
 export type { SeedInput } from './core/scenario/seed.ts';
 export { defineAttackSuite, type AttackSuite } from './products/attack/suite.ts';
+export { defineLoadPlan } from './products/load/define-load-plan.ts';
+export type { LoadPlan, ArrivalInput } from './products/load/types.ts';

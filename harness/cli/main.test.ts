@@ -67,7 +67,7 @@ describe('main: the exit code comes from the error code\'s catalogue entry', () 
     const r = await cli(['frobnicate']);
     expect(r.code).toBe(EXIT.usage);
     expect(r.stderr).toContain('fleetbed: unknown command "frobnicate".\nCommands: up, run, attack');
-    expect(r.stderr).toMatch(/Commands: [^\n]*\bfixtures\b[^\n]*\bimages\b/);
+    expect(r.stderr).toMatch(/Commands: [^\n]*\bload\b[^\n]*\bfixtures\b[^\n]*\bimages\b/);
   });
 
   it('an environment that fails to start is a failure: exit 1, printed with its code (FLEETBED_ENV_START_FAILED)', async () => {

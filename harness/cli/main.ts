@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { up, UP_HELP } from './commands/up.ts';
 import { run, RUN_HELP } from './commands/run.ts';
 import { attack, ATTACK_HELP } from './commands/attack.ts';
+import { load, LOAD_HELP } from './commands/load.ts';
 import { fixtures, FIXTURES_HELP } from './commands/fixtures.ts';
 import { images, IMAGES_HELP } from './commands/images.ts';
 import { ERROR_CATALOGUE, ERROR_CODES, EXIT_CLASSES, isFleetbedError } from '../../contract/fleetbed-error.ts';
@@ -18,6 +19,7 @@ Commands:
   up        start PostgreSQL + the reference API (embedded by default) and keep them running
   run       run scenario suites and check the invariants: fleetbed run scenarios/ci
   attack    play a forged phone against the platform: fleetbed attack scenarios/security
+  load      play a load plan as an open model and measure capacity: fleetbed load scenarios/load/fleet-day.ts
   fixtures  cached provisioned, bonded fleets: fleetbed fixtures list | build | prune
   images    build the container images without a registry: fleetbed images build
   help      show help for a command: fleetbed help up; every error code: fleetbed help errors
@@ -35,6 +37,7 @@ const COMMANDS: Record<string, { run: (argv: string[], out: (l: string) => void)
   up: { run: up, help: UP_HELP },
   run: { run, help: RUN_HELP },
   attack: { run: attack, help: ATTACK_HELP },
+  load: { run: load, help: LOAD_HELP },
   fixtures: { run: fixtures, help: FIXTURES_HELP },
   images: { run: images, help: IMAGES_HELP },
 };
