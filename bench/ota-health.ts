@@ -6,7 +6,8 @@
  * API over that database), then writes the fleet straight into PostgreSQL with
  * set-based SQL (generate_series, server-side; not timed): N devices bonded to
  * one account, S sessions each over the last two days, and the per-device
- * heartbeat the upload statement would have written for them —
+ * heartbeat and rhythm (first and latest seq) the upload statement and the
+ * heartbeat fold would have written for them —
  * and a rollout (created through the API, its release signed with the TEST
  * release key) of which P % of the fleet has confirmed the update, a tenth of
  * those quiet since. Then it runs POST /testbed/jobs/ota-health-monitor R
@@ -103,10 +104,11 @@ for (let from = 1; from <= devices; from += CHUNK) {
             LATERAL (SELECT to_timestamp(($5::double precision - ((g * 7919 + s * 104729) % 172800) * 1000 - 60000) / 1000) AS t) x`,
     [from, to, accountId, perDevice, nowMs],
   );
-  // The heartbeat, as the upload statement (reference-api/src/ingestion/store.ts) writes it for each stored session.
+  // The heartbeat and rhythm, as the upload statement and the fold (reference-api/src/ota/heartbeat.ts) write them for the stored sessions.
   await db.query(
-    `INSERT INTO ota_devices (device_id, product_line, running_version, first_session_at, last_session_at)
-     SELECT s.device_id, d.product_line, ota_pack_version(d.firmware_version), min(least(s.started_at, s.received_at)), max(least(s.started_at, s.received_at))
+    `INSERT INTO ota_devices (device_id, product_line, running_version, first_session_at, last_session_at, first_seq, last_seq)
+     SELECT s.device_id, d.product_line, ota_pack_version(d.firmware_version), min(least(s.started_at, s.received_at)), max(least(s.started_at, s.received_at)),
+            min(s.seq), max(s.seq)
        FROM sessions s JOIN devices d USING (device_id) WHERE s.device_id BETWEEN $1 AND $2 GROUP BY s.device_id, d.product_line, d.firmware_version`,
     [from, to],
   );

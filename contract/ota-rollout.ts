@@ -27,20 +27,37 @@ export const HALT_REASONS = Object.freeze(['health-gate', 'failure-threshold', '
 export type HaltReason = (typeof HALT_REASONS)[number];
 
 /**
- * The thresholds a rollout is judged by. Over a trailing window of W =
- * `windowSeconds` ending at platform time T:
+ * The thresholds a rollout is judged by.
  *
+ * The health gate watches each device against its own rhythm (SILENCE_TEST):
+ * the platform knows, for every device, how many sessions it recorded over how
+ * long (the sequence numbers and device times of its first and latest stored
+ * session). At platform time T:
+ *
+ * - a device's *quiet threshold* τ is the silence its own rhythm makes as
+ *   unlikely as missing `missedReports` reports in a row ({@link quietAfterSeconds}:
+ *   the Gamma–Poisson predictive, shrunk towards the product line's rhythm, so a
+ *   device with little history needs a longer silence);
  * - updated devices U: devices of the rollout whose latest signed report is
- *   `confirmed` on the release's version, confirmed (device time) at or before
- *   T − W, and with a session before T − W;
- * - baseline devices B: devices of the product line running an older version,
- *   with a session before T − W and one after T − 2W (not long dormant);
- * - a device is *reporting* when it has a session (device time) in [T − W, T].
+ *   `confirmed` on the release's version. One is *watched* once it confirmed at
+ *   least τ ago, and *quiet* when it also has had no session for τ since it
+ *   confirmed ("went quiet since the update");
+ * - baseline devices B: devices of the line not running the release, active
+ *   when the rollout started (a session within τ before it, or first heard
+ *   after it), watched over the same hours: since the rollout started;
+ * - the gate compares the quiet share of U with that of B by a one-sided exact
+ *   binomial test: with p₀ = 1 − minHealthRatio × (1 − p_B) (p_B: the baseline's
+ *   quiet share, at its upper confidence bound), it halts when
+ *   P(X ≥ quiet | watched, p₀) < SILENCE_TEST.significance and
+ *   |watched| ≥ minSample;
+ * - it passes (a soaked stage may advance) once at least minSample updated
+ *   devices have been watched for τ plus `watchReports` of their own intervals
+ *   (so a device that died after the update has had time to show it) and the
+ *   upper confidence bound of their quiet share is at most p₀.
  *
- * healthRatio = share(U reporting) / share(B reporting). The health gate fails
- * when |U| ≥ minSample and healthRatio < minHealthRatio, and passes when
- * |U| ≥ minSample and healthRatio ≥ minHealthRatio. When |B| < minSample, the
- * last baseline share measured with a full sample stands in for it.
+ * `windowSeconds` no longer decides anything: the health gate does not depend
+ * on a window. It is kept in the API (and echoed in each evaluation) for the
+ * clients that send it.
  *
  * The failure gate: among the rollout's devices that reported at all,
  * failureRate = (failed + rolled-back) / reported; it trips when
@@ -50,7 +67,7 @@ export type HaltReason = (typeof HALT_REASONS)[number];
 export interface RolloutGate {
   windowSeconds: number;
   minSample: number;
-  /** 0..1: updated devices' reporting share must be at least this fraction of the baseline's. */
+  /** 0..1: the share of updated devices not quiet must be at least this fraction of the baseline's (the null hypothesis of the silence test). */
   minHealthRatio: number;
   /** 0..1. */
   maxFailureRate: number;
@@ -65,6 +82,52 @@ export const ROLLOUT_GATE_DEFAULTS: Readonly<RolloutGate> = Object.freeze({
   maxFailureRate: 0.05,
   failureMinSample: 20,
 });
+
+/**
+ * The silence test's fixed parameters (see RolloutGate).
+ *
+ * - missedReports k: a device is quiet once its silence is as unlikely, under
+ *   its own rhythm, as k missed reports in a row (e^−k under a Poisson rhythm).
+ *   Three at two brushings a day is 36 h or more: a device that merely skips a
+ *   day (a 36 h gap) is at most briefly "quiet", and the baseline skips days too.
+ * - watchReports: how many of its own intervals an updated device must be
+ *   watched beyond τ before it counts towards a pass.
+ * - priorReports: the product line's rhythm counts as this many reports of
+ *   each device's history (shrinkage for devices with little history).
+ * - significance: the one-sided test's level (the monitor runs hourly, so a
+ *   small level keeps false halts rare over a week of runs).
+ * - passZ: the z of the upper confidence bound a pass needs (one-sided 95 %).
+ */
+export const SILENCE_TEST = Object.freeze({
+  missedReports: 3,
+  watchReports: 2,
+  priorReports: 2,
+  significance: 0.001,
+  passZ: 1.645,
+});
+
+/**
+ * A device's quiet threshold τ in seconds: the silence after which "no session"
+ * is as unlikely as `missedReports` missed reports, for a device that recorded
+ * `intervals` sessions after its first over `spanSeconds`, on a product line
+ * whose mean interval between sessions is `lineIntervalSeconds`. Gamma–Poisson
+ * predictive: with shape a = intervals + priorReports and scale
+ * b = spanSeconds + priorReports × lineIntervalSeconds,
+ * P(no session in τ) = (b / (b + τ))^a = e^−k, so τ = b (e^(k/a) − 1).
+ * The health query (reference-api/src/ota/health.ts) computes the same in SQL.
+ */
+export function quietAfterSeconds(intervals: number, spanSeconds: number, lineIntervalSeconds: number, t: Readonly<typeof SILENCE_TEST> = SILENCE_TEST): number {
+  const a = intervals + t.priorReports;
+  const b = spanSeconds + t.priorReports * lineIntervalSeconds;
+  return b * (Math.exp(t.missedReports / a) - 1);
+}
+
+/** How long past τ an updated device is watched before it counts towards a pass: `watchReports` of its mean intervals. */
+export function watchSeconds(intervals: number, spanSeconds: number, lineIntervalSeconds: number, t: Readonly<typeof SILENCE_TEST> = SILENCE_TEST): number {
+  const a = intervals + t.priorReports;
+  const b = spanSeconds + t.priorReports * lineIntervalSeconds;
+  return (t.watchReports * b) / a;
+}
 
 /**
  * One stage: its cohort is every device whose cohortBucket() is below

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from './_internals/atomic-write.ts';
 import { escapeHtml as esc } from './_internals/escape.ts';
+import { renderBaselineCounterfactual } from './_internals/ota-baseline-chart.ts';
 import {
   attackFailed,
   formatMs,
@@ -226,7 +227,7 @@ function renderMetrics(m: ScenarioMetrics): string {
     rows.push(`<tr data-metric="latencyMs.count"><th scope="row">Upload requests timed</th><td class="num">${esc(formatNumber(l.count))}</td></tr>`);
   }
   for (const [k, v] of Object.entries(m)) if (!known.has(k)) rows.push(`<tr data-metric="${esc(k)}"><th scope="row"><code>${esc(k)}</code></th><td class="num">${metricValue(v)}</td></tr>`);
-  for (const [k, v] of Object.entries(m.ota ?? {})) if (k !== 'blastRadius') rows.push(`<tr data-metric="ota.${esc(k)}"><th scope="row"><code>ota.${esc(k)}</code></th><td class="num">${metricValue(v)}</td></tr>`);
+  for (const [k, v] of Object.entries(m.ota ?? {})) if (k !== 'blastRadius' && k !== 'baselineCounterfactual') rows.push(`<tr data-metric="ota.${esc(k)}"><th scope="row"><code>ota.${esc(k)}</code></th><td class="num">${metricValue(v)}</td></tr>`);
   return `<div class="table-wrap metrics"><table class="metrics"><tbody>${rows.join('')}</tbody></table></div>`;
 }
 
@@ -274,6 +275,7 @@ ${renderTimeline(s, anchor)}
 <h3>Metrics</h3>
 ${renderMetrics(s.metrics)}
 ${renderBlastRadius(s, anchor)}
+${renderBaselineCounterfactual(s, anchor)}
 </section>`;
 }
 

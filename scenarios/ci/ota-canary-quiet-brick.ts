@@ -3,12 +3,13 @@ import { defineScenario } from 'fleetbed';
 export default defineScenario({
   name: 'ota-canary-quiet-brick',
   description:
-    'An image that transfers, boots and confirms fine, then stops devices reporting 6 h after boot. The health gate must halt it inside the 10 % canary, within the gate window of the onset; the counterfactual (transfer-success) bricks the line.',
+    'An image that transfers, boots and confirms fine, then stops devices reporting 6 h after boot. Against a week of baseline, the health gate must notice the canary devices missing the reports their own rhythm predicts and halt inside the 10 % canary; the counterfactual (transfer-success) bricks the line.',
   seed: 4242,
   fleet: { devices: 300 },
-  duration: '3d',
+  duration: '4d',
   ota: {
     sessionsPerDay: 2,
+    baseline: '7d',
     monitorEvery: '1h',
     rollouts: [
       {

@@ -7,6 +7,8 @@ export default defineScenario({
   fleet: { devices: 150 },
   duration: '3d',
   ota: {
+    // Every device must have taken the first image before the second rollout starts: none skips a day here.
+    skipDays: 0,
     rollouts: [
       {
         image: { version: '2.4.0', antiRollbackCounter: 5 },

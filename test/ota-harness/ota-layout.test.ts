@@ -41,7 +41,7 @@ describe('the OTA simulation step', () => {
     for (let k = 0; k < 24; k++) {
       stepRunningImages(a, a.startS + k * 3600);
       stepRunningImages(b, b.startS + k * 3600);
-      for (let h = 0; h < a.fleet.householdCount; h++) expect(brushHousehold(a, h, k, a.startS + k * 3600)).toEqual(brushHousehold(b, h, k, b.startS + k * 3600));
+      for (let h = 0; h < a.fleet.householdCount; h++) expect(brushHousehold(a, h, k, k)).toEqual(brushHousehold(b, h, k, k));
     }
     const d = a.eligible[0]!;
     const image = a.rolloutImages[0]!;

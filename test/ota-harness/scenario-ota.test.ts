@@ -11,6 +11,9 @@ describe('the scenario ota section', () => {
     const s = resolveScenario({ ...base, ota: { rollouts: [rollout] } });
     expect(s.invariants).toEqual(['OTA-1', 'OTA-2', 'OTA-3', 'OTA-4', 'OTA-5', 'OTA-6', 'OTA-7']);
     expect(s.ota).toMatchObject({ productLine: 'adult-brush', sessionsPerDay: 2, monitorEverySeconds: 3600, bootLimit: 3, counterfactual: true });
+    expect(s.ota).toMatchObject({ baselineSeconds: 7 * 86_400, baselineCounterfactual: [], syncEverySeconds: 12 * 3600, skipDayShare: 0.03 });
+    const cf = resolveScenario({ ...base, ota: { rollouts: [rollout], baseline: '0d', baselineCounterfactual: ['0d', '7d', '60d'], syncEvery: '1d', skipDays: 0 } }).ota!;
+    expect(cf).toMatchObject({ baselineSeconds: 0, baselineCounterfactual: [0, 7 * 86_400, 60 * 86_400], syncEverySeconds: 86_400, skipDayShare: 0 });
     const r = s.ota!.rollouts[0]!;
     expect(r).toMatchObject({ at: 0, policy: 'health-gate', image: { antiRollbackCounter: 2, sizeBytes: 65_536 } });
     expect(r.stages).toEqual([{ percent: 10, soakSeconds: 43_200 }, { percent: 100, soakSeconds: 0 }]);
@@ -33,6 +36,10 @@ describe('the scenario ota section', () => {
     [{ rollouts: [{ ...rollout, at: '3d' }] }, /rollouts\[0\]\.at/],
     [{ rollouts: [{ ...rollout, expect: { state: 'paused' } }] }, /expect\.state/],
     [{ rollouts: [rollout], canary: true }, /ota/],
+    [{ rollouts: [rollout], baseline: '90m' }, /ota\.baseline/],
+    [{ rollouts: [rollout], baselineCounterfactual: ['0d', 'soon'] }, /ota\.baselineCounterfactual\[1\]/],
+    [{ rollouts: [rollout], syncEvery: '0h' }, /ota\.syncEvery/],
+    [{ rollouts: [rollout], skipDays: 1.5 }, /ota\.skipDays/],
   ])('refuses %j, naming the field', (ota, message) => {
     expect(() => resolveScenario({ ...base, ota })).toThrow(message);
   });

@@ -51,7 +51,7 @@ export class OtaRecorder {
       rollouts: [],
       hours: [],
       took: ota.rollouts.map(() => new Map()),
-      totals: { uploads: 0, sessions: 0, stored: 0, rejected: 0, checks: 0, reportsRelayed: 0, reportsRejected: 0 },
+      totals: { uploads: 0, sessions: 0, stored: 0, rejected: 0, checks: 0, reportsRelayed: 0, reportsRejected: 0, baselineSessions: 0 },
       wallSeconds: 0,
       phases: {},
     };
@@ -116,15 +116,16 @@ export class OtaRecorder {
     this.#hour = { t, onNewImage: 0, bricked: 0, offers: 0, uploads: 0, sessions: 0, rollouts: [] };
   }
 
-  /** A phone uploaded `sessions` signed sessions; the platform answered `counts`. */
+  /** A phone uploaded `sessions` signed sessions (in the baseline too); the platform answered `counts`. */
   sessionsUploaded(sessions: number, counts: RecordCounts): void {
     const { totals } = this.record;
     totals.uploads++;
     totals.sessions += sessions;
     totals.stored += counts.stored;
     totals.rejected += counts.rejected;
-    this.#hour!.uploads++;
-    this.#hour!.sessions += sessions;
+    if (!this.#hour) return; // the baseline, before the rollouts' hours
+    this.#hour.uploads++;
+    this.#hour.sessions += sessions;
   }
 
   /**

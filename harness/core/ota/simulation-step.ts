@@ -12,7 +12,7 @@ import { signWith } from '../../../simulators/device-keys.ts';
 import { headIdOf } from '../../../simulators/heads.ts';
 import { chunkArrivesCorrupt, EVENT, PHASE, reportDetail, reportState, stepBootloader, stepRunning, toOtaReport, type StepContext } from '../../../simulators/ota/index.ts';
 import type { OtaAttempt } from './types.ts';
-import type { OtaWorld } from './world.ts';
+import { DAY_DRAW_OFFSET, TOPIC_SKIP_DAY, type OtaWorld } from './world.ts';
 
 const HOUR = 3600;
 
@@ -30,44 +30,59 @@ export function stepRunningImages(w: OtaWorld, hourS: number): void {
   }
 }
 
-/** The sessions one household's devices brushed in hour `k` (starting at `hourS`): who brushed when, and the signed records (base64url). */
+/** The sessions one household's devices brushed over a range of hours: who brushed (and when last), and the signed records (base64url), in time order per device. */
 export interface HouseholdSessions {
   brushed: Array<{ d: number; at: number }>;
   records: string[];
 }
 
+/** Whether device `d` brushes in hour `j` (simulated hours since the rollouts' time 0; negative in the baseline). */
+export function brushesInHour(w: OtaWorld, d: number, j: number): boolean {
+  const iv = w.intervalOf[d]!;
+  if ((((j + w.hourOffset[d]!) % iv) + iv) % iv !== 0) return false;
+  return w.skipDayShare <= 0 || w.draw.unit(TOPIC_SKIP_DAY, d, Math.floor(j / 24) + DAY_DRAW_OFFSET) >= w.skipDayShare;
+}
+
 /**
- * Household `household`'s devices in hour `k`: each device brushes at its
- * seeded hour (every `interval` hours) and signs a session; a bricked device
- * records nothing.
+ * Household `household`'s devices over hours `fromK`..`toK` (inclusive; hour
+ * j starts at `startS` + j h): each device brushes at its seeded hour (every
+ * interval hours) unless it skips the day, and signs a session; a bricked
+ * device records nothing from the hour it went quiet. The running image is
+ * the one it runs now: a device updates only when its phone syncs, after the
+ * sessions since the last sync are uploaded.
  */
-export function brushHousehold(w: OtaWorld, household: number, k: number, hourS: number): HouseholdSessions {
+export function brushHousehold(w: OtaWorld, household: number, fromK: number, toK: number): HouseholdSessions {
   const { fleet, boot, catalog } = w;
   const d0 = fleet.hhFirstDevice[household]!;
   const d1 = fleet.hhFirstDevice[household + 1]!;
   const brushed: Array<{ d: number; at: number }> = [];
   const records: string[] = [];
   for (let d = d0; d < d1; d++) {
-    if ((k + w.hourOffset[d]!) % w.interval !== 0) continue;
-    if (boot.quietAt[d]) continue; // a bricked device records and reports nothing
-    const at = hourS + w.secondOffset[d]!;
-    const s: SessionRecord = {
-      formatVersion: 1,
-      clockReset: false,
-      headChanged: false,
-      deviceId: fleet.deviceId(d),
-      seq: ++w.sessionSeq[d]!,
-      startedAt: at,
-      durationS: 120,
-      zones: 0xff,
-      pressureAlerts: 0,
-      headId: headIdOf(fleet, d, 0),
-      firmwareVersion: catalog.version[boot.running(d)]!,
-      batteryPct: batteryPct(fleet, d, at),
-    };
-    const bytes = encodeSessionRecord(s);
-    records.push(Buffer.from(packSignedRecord(bytes, signWith(w.keyOf(d), sessionRecordSigningBytes(bytes)))).toString('base64url'));
-    brushed.push({ d, at });
+    let last = 0;
+    for (let j = fromK; j <= toK; j++) {
+      if (!brushesInHour(w, d, j)) continue;
+      const hourS = w.startS + j * HOUR;
+      if (boot.quietAt[d] && boot.quietAt[d]! <= hourS) break; // a bricked device records and reports nothing
+      const at = hourS + w.secondOffset[d]!;
+      const s: SessionRecord = {
+        formatVersion: 1,
+        clockReset: false,
+        headChanged: false,
+        deviceId: fleet.deviceId(d),
+        seq: ++w.sessionSeq[d]!,
+        startedAt: at,
+        durationS: 120,
+        zones: 0xff,
+        pressureAlerts: 0,
+        headId: headIdOf(fleet, d, 0),
+        firmwareVersion: catalog.version[boot.running(d)]!,
+        batteryPct: batteryPct(fleet, d, at),
+      };
+      const bytes = encodeSessionRecord(s);
+      records.push(Buffer.from(packSignedRecord(bytes, signWith(w.keyOf(d), sessionRecordSigningBytes(bytes)))).toString('base64url'));
+      last = at;
+    }
+    if (last) brushed.push({ d, at: last });
   }
   return { brushed, records };
 }

@@ -131,7 +131,7 @@ export interface OtaRunRecord {
   hours: OtaHourPoint[];
   /** Simulated time each device first ran (installed, trial-booted) a rollout's image: `took[rollout]` maps device index → t. */
   took: Array<Map<number, number>>;
-  totals: { uploads: number; sessions: number; stored: number; rejected: number; checks: number; reportsRelayed: number; reportsRejected: number };
+  totals: { uploads: number; sessions: number; stored: number; rejected: number; checks: number; reportsRelayed: number; reportsRejected: number; baselineSessions: number };
   wallSeconds: number;
   phases: Record<string, number>;
 }

@@ -10,6 +10,11 @@ import type { ResolvedOta, ResolvedOtaRollout } from '../scenario/types.ts';
 
 const TOPIC_SESSION_HOUR = 0x710;
 const TOPIC_SESSION_SECOND = 0x711;
+const TOPIC_SYNC_HOUR = 0x712;
+/** Topic of the days a device skips (simulators/topics.ts leaves 0x7xx to OTA). */
+export const TOPIC_SKIP_DAY = 0x713;
+/** Days are drawn at day index + this, so the baseline's negative days draw too. */
+export const DAY_DRAW_OFFSET = 1 << 20;
 
 /**
  * The simulated side of an OTA run, built once from the scenario and the fleet:
@@ -33,13 +38,20 @@ export interface OtaWorld {
   readonly draw: Draw;
   /** Platform clock at simulated time 0, unix seconds (rounded up). */
   readonly startS: number;
-  /** Hours between a device's sessions (24 / sessionsPerDay). */
+  /** Hours between a device's sessions (24 / sessionsPerDay; interdental devices brush half as often). */
   readonly interval: number;
-  /** Each device's brushing hour within `interval`, and its second within that hour. */
+  readonly intervalOf: Uint8Array;
+  /** Each device's brushing hour within its interval, and its second within that hour. */
   readonly hourOffset: Uint8Array;
   readonly secondOffset: Uint16Array;
   /** Last session sequence number each device used. */
   readonly sessionSeq: Uint32Array;
+  /** Hours between a household's syncs, each household's sync hour within them, and the last hour it has synced (−baseline hours − 1: none). */
+  readonly syncEvery: number;
+  readonly syncOffset: Uint8Array;
+  readonly syncedThrough: Int32Array;
+  /** Share of device-days a device does not brush. */
+  readonly skipDayShare: number;
   /** Unix seconds of the first charge after a device confirmed an update (0: none yet). */
   readonly firstChargeAt: Uint32Array;
   /** Device `d`'s Ed25519 key (derived from the fleet seed on first use). */
@@ -87,12 +99,18 @@ export function createWorld(ota: ResolvedOta, fleet: Fleet, startS: number): Ota
   }
   const draw = new Draw(fleet.seed);
   const interval = 24 / ota.sessionsPerDay;
+  const interdental = LINE_CODES.indexOf('interdental');
+  const intervalOf = new Uint8Array(n);
   const hourOffset = new Uint8Array(n);
   const secondOffset = new Uint16Array(n);
   for (let d = 0; d < n; d++) {
-    hourOffset[d] = draw.u32(TOPIC_SESSION_HOUR, d, 0) % interval;
+    intervalOf[d] = (fleet.kind[d]! & 3) === interdental && interval <= 12 ? interval * 2 : interval;
+    hourOffset[d] = draw.u32(TOPIC_SESSION_HOUR, d, 0) % intervalOf[d]!;
     secondOffset[d] = draw.u32(TOPIC_SESSION_SECOND, d, 0) % 3000;
   }
+  const syncEvery = ota.syncEverySeconds / 3600;
+  const syncOffset = new Uint8Array(fleet.householdCount);
+  for (let h = 0; h < fleet.householdCount; h++) syncOffset[h] = draw.u32(TOPIC_SYNC_HOUR, h, 0) % syncEvery;
   const keys: Array<KeyObject | undefined> = new Array(n);
   return {
     fleet,
@@ -105,9 +123,14 @@ export function createWorld(ota: ResolvedOta, fleet: Fleet, startS: number): Ota
     draw,
     startS,
     interval,
+    intervalOf,
     hourOffset,
     secondOffset,
     sessionSeq: new Uint32Array(n),
+    syncEvery,
+    syncOffset,
+    syncedThrough: new Int32Array(fleet.householdCount).fill(-ota.baselineSeconds / 3600 - 1),
+    skipDayShare: ota.skipDayShare,
     firstChargeAt: new Uint32Array(n),
     keyOf: (d) => (keys[d] ??= privateKeyFromSeed(deviceKeySeed(fleet.seed, d))),
   };

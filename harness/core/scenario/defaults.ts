@@ -48,6 +48,12 @@ export const SCENARIO_DEFAULTS = deepFreeze({
     sessionsPerDay: 2,
     monitorEvery: '1h' as Duration,
     bootLimit: 3,
+    /** Fleet-health telemetry the platform collects before the first rollout (the devices' rhythms). */
+    baseline: '7d' as Duration,
+    /** How often each household's phone syncs: uploads its devices' sessions and asks for offers. */
+    syncEvery: '12h' as Duration,
+    /** Share of device-days a device does not brush at all. */
+    skipDays: 0.03,
     rollout: {
       at: '0h' as Duration,
       policy: 'health-gate' as 'health-gate' | 'transfer-success',

@@ -121,12 +121,17 @@ function resolveOtaDuration(c: Check, field: string, raw: unknown, min: number, 
 
 function resolveOta(c: Check, raw: unknown, durationSeconds: number): NonNullable<ResolvedScenario['ota']> {
   const d = SCENARIO_DEFAULTS.ota;
-  const o = c.object('ota', raw, ['productLine', 'sessionsPerDay', 'monitorEvery', 'bootLimit', 'counterfactual', 'rollouts']);
+  const o = c.object('ota', raw, ['productLine', 'sessionsPerDay', 'monitorEvery', 'bootLimit', 'counterfactual', 'baseline', 'baselineCounterfactual', 'syncEvery', 'skipDays', 'rollouts']);
   const productLine = o.productLine === undefined ? d.productLine : c.oneOf('ota.productLine', o.productLine, OTA_LINES);
   const sessionsPerDay = o.sessionsPerDay === undefined ? d.sessionsPerDay : c.integer('ota.sessionsPerDay', o.sessionsPerDay, 1, 24);
   if (24 % sessionsPerDay !== 0) c.fail('ota.sessionsPerDay', 'a divisor of 24 (1, 2, 3, 4, 6, 8, 12 or 24): sessions are evenly spaced hours', o.sessionsPerDay);
   const monitorEverySeconds = resolveOtaDuration(c, 'ota.monitorEvery', o.monitorEvery ?? d.monitorEvery, 3600, 7 * 86_400);
   const bootLimit = o.bootLimit === undefined ? d.bootLimit : c.integer('ota.bootLimit', o.bootLimit, 1, 255);
+  const baselineSeconds = resolveOtaDuration(c, 'ota.baseline', o.baseline ?? d.baseline, 0, 365 * 86_400);
+  const cfList = o.baselineCounterfactual === undefined ? [] : c.array('ota.baselineCounterfactual', o.baselineCounterfactual, "baseline lengths to compare, e.g. ['0d', '7d', '60d']");
+  const baselineCounterfactual = cfList.map((x, i) => resolveOtaDuration(c, `ota.baselineCounterfactual[${i}]`, x, 0, 365 * 86_400));
+  const syncEverySeconds = resolveOtaDuration(c, 'ota.syncEvery', o.syncEvery ?? d.syncEvery, 3600, 7 * 86_400);
+  const skipDayShare = o.skipDays === undefined ? d.skipDays : c.probability('ota.skipDays', o.skipDays);
   const list = c.array('ota.rollouts', o.rollouts, 'a non-empty array of rollouts { at?, image, policy?, stages?, gate?, expect? }');
   if (list.length === 0) c.fail('ota.rollouts', 'a non-empty array of rollouts', o.rollouts);
   const rollouts = list.map((entry, i) => {
@@ -174,7 +179,7 @@ function resolveOta(c: Check, raw: unknown, durationSeconds: number): NonNullabl
   });
   const quiet = rollouts.some((r) => r.image.behaviour.kind === 'quiet-death' || (r.image.behaviour.kind === 'head-fault' && r.image.behaviour.effect === 'quiet'));
   const counterfactual = o.counterfactual === undefined ? quiet : c.boolean('ota.counterfactual', o.counterfactual);
-  return { productLine, sessionsPerDay, monitorEverySeconds, bootLimit, counterfactual, rollouts };
+  return { productLine, sessionsPerDay, monitorEverySeconds, bootLimit, counterfactual, baselineSeconds, baselineCounterfactual, syncEverySeconds, skipDayShare, rollouts };
 }
 
 function resolveOtaBehaviour(c: Check, path: string, raw: unknown): { kind: string; [k: string]: unknown } {

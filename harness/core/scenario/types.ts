@@ -219,6 +219,14 @@ export interface OtaInput {
   bootLimit?: number;
   /** Also run the same seed under policy 'transfer-success' (fresh environment) and chart both blast radii. Default: true when an image goes quiet. */
   counterfactual?: boolean;
+  /** Fleet-health telemetry collected before the first rollout: the devices brush and upload for this long first. Default '7d'. */
+  baseline?: Duration;
+  /** Also run the same seed and images with each of these baseline lengths (fresh environments) and report onset → halt and blast radius for each, e.g. ['0d', '7d', '60d']. Default none. */
+  baselineCounterfactual?: Duration[];
+  /** How often each household's phone syncs (uploads its devices' sessions, asks for offers, relays reports). Default '12h'. */
+  syncEvery?: Duration;
+  /** Share of device-days on which a device does not brush at all (0..1). Default 0.03. */
+  skipDays?: number;
   rollouts: OtaRolloutInput[];
 }
 
@@ -237,5 +245,9 @@ export interface ResolvedOta {
   readonly monitorEverySeconds: number;
   readonly bootLimit: number;
   readonly counterfactual: boolean;
+  readonly baselineSeconds: number;
+  readonly baselineCounterfactual: readonly number[];
+  readonly syncEverySeconds: number;
+  readonly skipDayShare: number;
   readonly rollouts: readonly ResolvedOtaRollout[];
 }

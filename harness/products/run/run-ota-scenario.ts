@@ -21,6 +21,8 @@ export interface RunOtaScenarioOptions {
   replayFlags?: string[];
   progress?: ProgressOptions;
   log?: (line: string) => void;
+  /** Stop each run (the counterfactual too) once its outcome is settled (harness/core/ota/engine.ts OtaEngineOptions.stopWhenSettled). */
+  stopWhenSettled?: boolean;
 }
 
 const hours = (t: number | null) => (t === null ? null : round(t / 3600));
@@ -36,7 +38,7 @@ const hours = (t: number | null) => (t === null ? null : round(t / 3600));
 export async function runOtaScenario(scenario: ResolvedScenario, options: RunOtaScenarioOptions): Promise<{ result: ScenarioResult; record?: OtaRunRecord }> {
   const log = options.log ?? (() => {});
   const run = async (): Promise<{ parts: ScenarioRunParts; extra: OtaRunRecord }> => {
-    const record = await runOtaEngine(scenario, { environment: options.environment, ...(options.progress ? { progress: options.progress } : {}), log });
+    const record = await runOtaEngine(scenario, { environment: options.environment, stopWhenSettled: options.stopWhenSettled ?? false, ...(options.progress ? { progress: options.progress } : {}), log });
     const invariants = checkOtaInvariants(scenario, record);
     const thresholds = expectations(record);
     const ota: Record<string, unknown> & { blastRadius: Record<string, number> } = { blastRadius: {}, ...summarize(record) };
@@ -54,6 +56,7 @@ export async function runOtaScenario(scenario: ResolvedScenario, options: RunOta
       }
     }
     ota.haltedAtHours = haltedAtHours;
+    if (scenario.ota!.baselineCounterfactual.length > 0) ota.baselineCounterfactual = await runBaselineCounterfactual(scenario, record, options, log);
     const metrics: ScenarioMetrics = {
       ...emptyMetrics(),
       uploads: record.totals.uploads,
@@ -91,10 +94,79 @@ async function runCounterfactual(scenario: ResolvedScenario, options: RunOtaScen
   log('ota: counterfactual — the same seed under policy transfer-success, in a fresh environment');
   const env2 = await start();
   try {
-    return await runOtaEngine(scenario, { environment: env2, policyOverride: 'transfer-success', ...(options.progress ? { progress: options.progress } : {}), log: (l) => log(`[counterfactual] ${l}`) });
+    return await runOtaEngine(scenario, { environment: env2, policyOverride: 'transfer-success', stopWhenSettled: options.stopWhenSettled ?? false, ...(options.progress ? { progress: options.progress } : {}), log: (l) => log(`[counterfactual] ${l}`) });
   } finally {
     await env2.stop();
   }
+}
+
+/** One run of the baseline counterfactual: the same seed and images with `baselineDays` of fleet-health telemetry before the rollout. */
+export interface BaselineRun {
+  baselineDays: number;
+  policy: string;
+  state: string;
+  haltedAtHours: number | null;
+  haltStage: number | null;
+  onsetHours: number | null;
+  onsetToHaltHours: number | null;
+  blastRadius: number;
+  canaryDevices: number;
+  bricked: number;
+  /** How the last monitor run judged the first rollout. */
+  lastReason: string | null;
+}
+
+/**
+ * The baseline counterfactual: the scenario again for each baseline length in
+ * `ota.baselineCounterfactual` (the primary run stands for its own length), each
+ * in a fresh environment; the time from onset to halt and the blast radius of
+ * each. A length whose environment cannot be started is left out, with the
+ * reason in the log.
+ */
+async function runBaselineCounterfactual(scenario: ResolvedScenario, primary: OtaRunRecord, options: RunOtaScenarioOptions, log: (line: string) => void): Promise<BaselineRun[]> {
+  const out: BaselineRun[] = [];
+  const start = options.startEnvironment ?? (options.environment.kind === 'embedded' ? () => resolveEnvironment({ env: 'embedded', apiEnv: { FLEETBED_PASSWORD_HASH_COST: '16' } }).start() : undefined);
+  for (const seconds of scenario.ota!.baselineCounterfactual) {
+    let record = primary;
+    if (seconds !== scenario.ota!.baselineSeconds) {
+      if (!start) {
+        log(`ota: baseline counterfactual ${seconds / 86_400} d skipped: the ${options.environment.kind} environment cannot start a fresh platform`);
+        continue;
+      }
+      log(`ota: baseline counterfactual — the same seed with ${seconds / 86_400} days of baseline, in a fresh environment`);
+      const variant: ResolvedScenario = { ...scenario, ota: { ...scenario.ota!, baselineSeconds: seconds } };
+      const env = await start();
+      try {
+        record = await runOtaEngine(variant, { environment: env, ...(options.progress ? { progress: options.progress } : {}), log: (l) => log(`[baseline ${seconds / 86_400} d] ${l}`) });
+      } finally {
+        await env.stop();
+      }
+    }
+    out.push(baselineRunOf(record, seconds));
+  }
+  return out;
+}
+
+function baselineRunOf(r: OtaRunRecord, seconds: number): BaselineRun {
+  const i = r.ota.rollouts.findIndex((x) => x.image.behaviour.kind !== 'good');
+  const k = i < 0 ? 0 : i;
+  const t = r.rollouts[k];
+  const onset = otaOnset(r, k).onset;
+  const br = blastRadiusOf(r, k);
+  const last = r.monitor.at(-1)?.rollouts.find((x) => x.rolloutId === t?.rolloutId);
+  return {
+    baselineDays: seconds / 86_400,
+    policy: policyOf(r),
+    state: t?.status?.state ?? 'not-created',
+    haltedAtHours: hours(t?.haltAt ?? null),
+    haltStage: t?.haltStage ?? null,
+    onsetHours: hours(onset),
+    onsetToHaltHours: onset !== null && t?.haltAt != null ? hours(t.haltAt - onset) : null,
+    blastRadius: badTakers(r),
+    canaryDevices: br.canary,
+    bricked: br.bricked,
+    lastReason: t?.haltDetail ?? last?.reason ?? null,
+  };
 }
 
 /** The policy the platform actually ran (from its status), so a platform that ignores the request is named for what it did. */

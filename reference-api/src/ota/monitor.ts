@@ -42,7 +42,7 @@ export async function runOtaHealthMonitor({ db, clock }: Pick<Services, 'db' | '
           productLine: r.product_line,
           versionPacked: r.version_packed,
           nowMs,
-          windowSeconds: r.gate.windowSeconds,
+          startedAtMs: r.stage_log[0]?.startedAt ?? r.created_at.getTime(),
         });
         const stageStartedAtMs = r.stage_log[r.stage_index]?.startedAt ?? nowMs;
         const result = decide(counts, { policy: r.policy, gate: r.gate, stages: r.stages, stageIndex: r.stage_index, stageStartedAtMs, baselineShare: r.baseline_share, nowMs });
