@@ -49,6 +49,7 @@ Run fleetbed scenario suites against docker-compose.yml's platform:
   4. wait for GET /readyz to answer 200, up to --ready-timeout-ms (polled, no sleeps);
   5. fleetbed run <scenarios> --env url --target-url <API> --report-dir <out>/reports
      (once per --scenarios, in order, against the same platform);
+     then fleetbed attack <suite> --env url --target-url <API> for each --attack;
   6. save "compose ps" and "compose logs" to <out>/, then "down -v" (always, also after a
      failure or Ctrl-C; --keep leaves the platform up instead).
 
@@ -60,6 +61,8 @@ Options:
   --scenarios PATH        scenario file or directory (default ${DEFAULTS.scenarios}); repeat it
                           to run several, each with its own reports folder
   --devices N             passed to fleetbed run (smaller fleets for a quick check)
+  --attack SUITE          after the scenarios, fleetbed attack SUITE against the same platform
+                          (e.g. scenarios/security); repeat it for more
   --images WHICH          auto (default), public or local (see step 2)
   --out DIR               where reports and logs go (default reports/out/compose-<time>/)
   --project-name NAME     compose project (default ${DEFAULTS.projectName})
@@ -86,6 +89,7 @@ async function main(argv) {
         keep: { type: 'boolean' },
         file: { type: 'string', default: DEFAULTS.file },
         scenarios: { type: 'string', multiple: true },
+        attack: { type: 'string', multiple: true },
         devices: { type: 'string' },
         images: { type: 'string', default: DEFAULTS.images },
         out: { type: 'string' },
@@ -164,6 +168,12 @@ async function main(argv) {
         env: { ...env, DATABASE_URL: `postgres://fleetbed:fleetbed@127.0.0.1:${pgPort}/fleetbed` },
       })`${process.execPath} harness/cli/bin.mjs run ${scenarios} --env url --target-url ${apiUrl} --report-dir ${reports} ${values.devices ? ['--devices', values.devices] : []}`;
       worst = Math.max(worst, run.exitCode ?? EXIT.failed);
+    }
+    for (const [index, suite] of (values.attack ?? []).entries()) {
+      const reports = join(out, `attack-${index + 1}`);
+      log(`attacking with ${suite} against ${apiUrl}; reports go to ${relative(process.cwd(), reports) || reports}`);
+      const attack = await $({ cwd: ROOT, nothrow: true, verbose: true, env })`${process.execPath} harness/cli/bin.mjs attack ${suite} --env url --target-url ${apiUrl} --report-dir ${reports}`;
+      worst = Math.max(worst, attack.exitCode ?? EXIT.failed);
     }
     return worst;
   } finally {

@@ -1,3 +1,4 @@
+import { encodeSessionRecord } from '../contract/record.ts';
 import { advanceFleet, sessionRecordOf } from './device.ts';
 import type { Fleet } from './fleet.ts';
 import type { Ledger } from './ledger.ts';
@@ -29,7 +30,8 @@ export function runOffline(fleet: Fleet, ledger: Ledger, options: OfflineRunOpti
           const d = c.devices[k]!;
           const record = sessionRecordOf(fleet, d, c.seqs[k]!, c.times[k]!);
           const v = platform.judge(d, record.seq, record.startedAt, nowMs);
-          ledger.recordVerdict(d, record.seq, record.startedAt, nowMs, v.verdict, v.code);
+          // The record's bytes, as a phone would send them: their content joins the ledger's digest when stored.
+          ledger.recordVerdict(d, record.seq, record.startedAt, nowMs, v.verdict, v.code, encodeSessionRecord(record));
         }
         if (plan.timeoutAfterCommit) ledger.recordReplay(true, plan.idempotencyKey);
       }
