@@ -2,7 +2,7 @@ import { INVARIANTS } from '../scenario/invariants.ts';
 import type { Ledger } from '../../../simulators/ledger.ts';
 import { withDatabase, ranges } from './_internals/db.ts';
 import { Findings } from './_internals/findings.ts';
-import { servedContentHash, sqlContentHash } from './_internals/content-digest.ts';
+import { deviceBooks, servedContentHash } from './_internals/content-digest.ts';
 import { bookLedgerViolations, unkeptLedgerViolations } from './_internals/ledger-violations.ts';
 import { mapLimit, platformApi } from './_internals/platform-api.ts';
 import { sampleDevices } from './_internals/sample.ts';
@@ -66,16 +66,10 @@ async function reconcileSql(ctx: CheckContext, databaseUrl: string, findings: Fi
   await withDatabase(databaseUrl, async (client) => {
     const seen = new Uint8Array(fleet.deviceCount);
     for (const [lo, hi] of ranges(fleet.deviceCount, RANGE)) {
-      const { rows } = await client.query<{ device_id: string; n: number; max: string; sum: string; content: string }>(
-        `SELECT device_id::text, count(*)::int AS n, max(seq)::text AS max, (sum(seq) % 4294967296)::text AS sum,
-                (sum(${sqlContentHash(3)}) % 4294967296)::text AS content
-           FROM sessions WHERE device_id >= $1 AND device_id <= $2 GROUP BY device_id`,
-        [fleet.deviceId(lo), fleet.deviceId(hi - 1), ledger.contentKey],
-      );
-      for (const r of rows) {
-        const d = fleet.deviceIndex(Number(r.device_id));
+      for (const r of await deviceBooks(client, fleet.deviceId(lo), fleet.deviceId(hi - 1), ledger.contentKey)) {
+        const d = fleet.deviceIndex(r.deviceId);
         seen[d] = 1;
-        compare(ledger, d, { n: r.n, max: Number(r.max), sum: Number(r.sum), content: Number(r.content) }, findings, 'sessions table (SQL)');
+        compare(ledger, d, r, findings, 'sessions table (SQL)');
       }
     }
     for (let d = 0; d < fleet.deviceCount; d++) if (!seen[d] && ledger.stored[d]! > 0) compare(ledger, d, { n: 0, max: 0, sum: 0 }, findings, 'sessions table (SQL)');

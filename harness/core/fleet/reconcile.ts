@@ -3,7 +3,7 @@ import pg from 'pg';
 import { readRecordDeviceId, readRecordSeq, sessionRecordSigningBytes } from '../../../contract/record.ts';
 import { deviceKeySeed, privateKeyFromSeed } from '../../../simulators/device-keys.ts';
 import type { Ledger } from '../../../simulators/ledger.ts';
-import { servedContentHash, sqlContentHash, type ServedSession } from '../checkers/_internals/content-digest.ts';
+import { deviceBooks, servedContentHash, type ServedSession } from '../checkers/_internals/content-digest.ts';
 import { ensureAccess } from './accounts.ts';
 import type { FleetContext } from './context.ts';
 import { expectStatus } from './http.ts';
@@ -51,17 +51,11 @@ export async function reconcileSql(ledger: Ledger, databaseUrl: string): Promise
     const seen = new Uint8Array(fleet.deviceCount);
     for (let lo = 0; lo < fleet.deviceCount; lo += RANGE) {
       const hi = Math.min(fleet.deviceCount, lo + RANGE);
-      const { rows } = await client.query<{ device_id: string; n: number; max: string; sum: string; content: string }>(
-        `SELECT device_id::text, count(*)::int AS n, max(seq)::text AS max, (sum(seq) % 4294967296)::text AS sum,
-                (sum(${sqlContentHash(3)}) % 4294967296)::text AS content
-           FROM sessions WHERE device_id >= $1 AND device_id <= $2 GROUP BY device_id`,
-        [fleet.deviceId(lo), fleet.deviceId(hi - 1), ledger.contentKey],
-      );
-      for (const r of rows) {
-        const d = fleet.deviceIndex(Number(r.device_id));
+      for (const r of await deviceBooks(client, fleet.deviceId(lo), fleet.deviceId(hi - 1), ledger.contentKey)) {
+        const d = fleet.deviceIndex(r.deviceId);
         seen[d] = 1;
         out.storedOnPlatform += r.n;
-        compare(out, ledger, d, r.n, Number(r.max), Number(r.sum), Number(r.content));
+        compare(out, ledger, d, r.n, r.max, r.sum, r.content);
       }
     }
     for (let d = 0; d < fleet.deviceCount; d++) {

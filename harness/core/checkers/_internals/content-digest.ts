@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { encodeSessionRecord } from '../../../../contract/record.ts';
 import { packFirmwareVersion } from '../../../../contract/firmware-version.ts';
 import { contentHash } from '../../../../simulators/ledger.ts';
@@ -69,4 +70,27 @@ export function servedContentHash(key: Uint8Array, s: ServedSession): number | u
   } catch {
     return undefined;
   }
+}
+
+/** A device's books as the platform's sessions table holds them: count, highest seq, seq sum and content digest (both mod 2^32). */
+export interface DeviceBooks {
+  deviceId: number;
+  n: number;
+  max: number;
+  sum: number;
+  content: number;
+}
+
+/**
+ * The books of every device with stored sessions between `fromDeviceId` and `toDeviceId` (inclusive),
+ * in one grouped SELECT: what ING-1 and bench:fleet's reconciliation compare with the ledger.
+ */
+export async function deviceBooks(db: { query: pg.Client['query'] }, fromDeviceId: number, toDeviceId: number, contentKey: Uint8Array): Promise<DeviceBooks[]> {
+  const { rows } = await db.query<{ device_id: string; n: number; max: string; sum: string; content: string }>(
+    `SELECT device_id::text, count(*)::int AS n, max(seq)::text AS max, (sum(seq) % 4294967296)::text AS sum,
+            (sum(${sqlContentHash(3)}) % 4294967296)::text AS content
+       FROM sessions WHERE device_id >= $1 AND device_id <= $2 GROUP BY device_id`,
+    [fromDeviceId, toDeviceId, contentKey],
+  );
+  return rows.map((r) => ({ deviceId: Number(r.device_id), n: r.n, max: Number(r.max), sum: Number(r.sum), content: Number(r.content) }));
 }
