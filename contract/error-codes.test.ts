@@ -1,9 +1,10 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CATALOGUE, ERROR_CODES, EXIT_CLASSES, isErrorCode } from './error-codes.ts';
+import { sourceFiles } from '../test/support/source-files.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** Where fleetbed's own errors are raised. (reference-api/ has its own problem catalogue; test/ asserts its codes.) */
@@ -17,17 +18,6 @@ const CODE_LIKE = /^FLEETBED_[A-Z0-9_]+$/;
  * `process.env.X` is an identifier, not a literal, and needs no entry here).
  */
 const ENV_VARIABLES: readonly string[] = ['FLEETBED_FACTORY_SECRET'];
-
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    if (name === 'node_modules' || name === 'out' || name.startsWith('.')) continue;
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...sourceFiles(p));
-    else if (/\.(ts|mts|mjs|js)$/.test(name)) out.push(p);
-  }
-  return out;
-}
 
 interface Literal {
   code: string;

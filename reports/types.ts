@@ -167,3 +167,19 @@ export interface AttackResult {
   /** The response, for a case that got through (or changed state). */
   response?: AttackResponse;
 }
+
+/** One run of an OTA scenario's baseline counterfactual (`metrics.ota.baselineCounterfactual[]`): the same seed and images with `baselineDays` of fleet-health telemetry before the rollout. */
+export interface OtaBaselineRun {
+  baselineDays: number;
+  policy: string;
+  state: string;
+  haltedAtHours: number | null;
+  haltStage: number | null;
+  onsetHours: number | null;
+  onsetToHaltHours: number | null;
+  blastRadius: number;
+  canaryDevices: number;
+  bricked: number;
+  /** How the last monitor run judged the first rollout. */
+  lastReason: string | null;
+}

@@ -1,19 +1,9 @@
-import type { ScenarioResult } from '../types.ts';
+import type { OtaBaselineRun, ScenarioResult } from '../types.ts';
 import { escapeHtml as esc } from './escape.ts';
 import { formatNumber } from './format.ts';
 import { renderBarChart } from './svg-chart.ts';
 
-/** One run of the baseline counterfactual, as harness/products/run/run-ota-scenario.ts writes it into metrics.ota.baselineCounterfactual. */
-interface BaselineRun {
-  baselineDays: number;
-  state: string;
-  haltedAtHours: number | null;
-  haltStage: number | null;
-  onsetHours: number | null;
-  onsetToHaltHours: number | null;
-  blastRadius: number;
-  canaryDevices: number;
-}
+type BaselineRun = Pick<OtaBaselineRun, 'baselineDays' | 'state' | 'haltedAtHours' | 'haltStage' | 'onsetHours' | 'onsetToHaltHours' | 'blastRadius' | 'canaryDevices'>;
 
 function runsOf(s: ScenarioResult): BaselineRun[] {
   const v = s.metrics.ota?.baselineCounterfactual;

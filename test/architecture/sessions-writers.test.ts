@@ -1,7 +1,8 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { sourceFiles } from '../support/source-files.ts';
 
 /**
  * Migrations 004 and 005 moved two guarantees into the upload statement
@@ -19,18 +20,10 @@ const WRITERS: Record<string, string> = {
 };
 const INSERT_SESSIONS = /INSERT\s+INTO\s+sessions\b/i;
 
-function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    if (name === 'node_modules' || name.startsWith('.')) return [];
-    const p = join(dir, name);
-    return statSync(p).isDirectory() ? files(p) : /\.(ts|mts|mjs|js)$/.test(name) ? [p] : [];
-  });
-}
-
 describe('who writes sessions', () => {
   it('only the upload statement (and listed seeding code that writes the heartbeat too) inserts into sessions', () => {
     const writers = ['reference-api', 'harness', 'bench', 'simulators', 'scenarios', 'reports']
-      .flatMap((area) => files(join(ROOT, area)))
+      .flatMap((area) => sourceFiles(join(ROOT, area)))
       .filter((f) => INSERT_SESSIONS.test(readFileSync(f, 'utf8')))
       .map((f) => relative(ROOT, f).split('\\').join('/'))
       .sort();

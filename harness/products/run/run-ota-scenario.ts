@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { InvariantResult, ScenarioMetrics, ScenarioResult, ThresholdResult } from '../../../reports/types.ts';
+import type { InvariantResult, OtaBaselineRun, ScenarioMetrics, ScenarioResult, ThresholdResult } from '../../../reports/types.ts';
 import { resolveEnvironment } from '../../core/env/index.ts';
 import type { StartedEnvironment } from '../../core/env/types.ts';
 import type { ProgressOptions } from '../../core/fleet/progress.ts';
@@ -100,21 +100,6 @@ async function runCounterfactual(scenario: ResolvedScenario, options: RunOtaScen
   }
 }
 
-/** One run of the baseline counterfactual: the same seed and images with `baselineDays` of fleet-health telemetry before the rollout. */
-export interface BaselineRun {
-  baselineDays: number;
-  policy: string;
-  state: string;
-  haltedAtHours: number | null;
-  haltStage: number | null;
-  onsetHours: number | null;
-  onsetToHaltHours: number | null;
-  blastRadius: number;
-  canaryDevices: number;
-  bricked: number;
-  /** How the last monitor run judged the first rollout. */
-  lastReason: string | null;
-}
 
 /**
  * The baseline counterfactual: the scenario again for each baseline length in
@@ -123,8 +108,8 @@ export interface BaselineRun {
  * each. A length whose environment cannot be started is left out, with the
  * reason in the log.
  */
-async function runBaselineCounterfactual(scenario: ResolvedScenario, primary: OtaRunRecord, options: RunOtaScenarioOptions, log: (line: string) => void): Promise<BaselineRun[]> {
-  const out: BaselineRun[] = [];
+async function runBaselineCounterfactual(scenario: ResolvedScenario, primary: OtaRunRecord, options: RunOtaScenarioOptions, log: (line: string) => void): Promise<OtaBaselineRun[]> {
+  const out: OtaBaselineRun[] = [];
   const start = options.startEnvironment ?? (options.environment.kind === 'embedded' ? () => resolveEnvironment({ env: 'embedded', apiEnv: { FLEETBED_PASSWORD_HASH_COST: '16' } }).start() : undefined);
   for (const seconds of scenario.ota!.baselineCounterfactual) {
     let record = primary;
@@ -147,7 +132,7 @@ async function runBaselineCounterfactual(scenario: ResolvedScenario, primary: Ot
   return out;
 }
 
-function baselineRunOf(r: OtaRunRecord, seconds: number): BaselineRun {
+function baselineRunOf(r: OtaRunRecord, seconds: number): OtaBaselineRun {
   const i = r.ota.rollouts.findIndex((x) => x.image.behaviour.kind !== 'good');
   const k = i < 0 ? 0 : i;
   const t = r.rollouts[k];
