@@ -121,6 +121,13 @@ export const ERROR_CATALOGUE = catalogue({
     fix: 'Start the platform in test mode (the reference API: FLEETBED_TEST_MODE=1), or let fleetbed start one (--env embedded).',
   },
 
+  // Merging shard reports (harness/products/merge).
+  FLEETBED_MERGE_INPUT_INVALID: {
+    meaning: 'The directories given to `fleetbed merge` are not the complete, matching reports of one sharded run: a shard missing or there twice, different shard counts, seeds, fleet sizes or commits, a summary.json that is not a shard\'s, or a ledger part that is damaged; nothing was written.',
+    exit: 'usage',
+    fix: 'Give every shard\'s --report-dir of the same `fleetbed run --shard i/N` (same scenarios, seed, size and commit), once each; re-run a shard whose files are damaged.',
+  },
+
   // Fleet fixtures (harness/core/fixtures).
   FLEETBED_FIXTURE_INVALID: {
     meaning: "A cached fleet fixture does not hold what its manifest promises (a file missing or of the wrong size, a database that lacks the fleet's devices, an app state of another fleet); it is never used.",

@@ -102,6 +102,8 @@ export interface ScenarioResult {
   error?: string;
   /** Where the fleet came from: a fixture built for this run, one reused from the cache, or `none` (set up through the API). */
   fixture?: 'built' | 'reused' | 'none';
+  /** In a sharded run: the slice of the fleet this result covers (absent when the scenario ran whole, as OTA scenarios do on shard 1). */
+  shard?: { index: number; count: number };
 }
 
 export interface RunReport {
@@ -121,6 +123,11 @@ export interface RunReport {
   scenarios: ScenarioResult[];
   /** `fleetbed attack`: one entry per attack case tried (absent for `run` and `load`). */
   attacks?: AttackResult[];
+  /**
+   * `--shard i/n`: this report covers the i-th of n slices of each fleet's households;
+   * `fleetbed merge` adds the n reports into the whole run's, which has `count` and no `index`.
+   */
+  shard?: { count: number; index?: number };
 }
 
 /** An HTTP request as sent, secrets redacted. */

@@ -172,7 +172,7 @@ export function sessionRecordOf(f: Fleet, d: number, s: number, ts: number): Ses
   };
 }
 
-/** Step every household to virtual time `t` (the end of a run), so every session up to `t` is a record. */
+/** Step every household of the slice to virtual time `t` (the end of a run), so every session up to `t` is a record. */
 export function advanceFleet(f: Fleet, t: number, observer: ProductionObserver): void {
-  for (let h = 0; h < f.householdCount; h++) advanceHousehold(f, h, t, observer);
+  for (let h = f.hhFrom; h < f.hhTo; h++) advanceHousehold(f, h, t, observer);
 }

@@ -22,6 +22,13 @@ export const FLEET_DEFAULTS = deepFreeze({
    */
   deviceIdBase: undefined as number | undefined,
 
+  /**
+   * This process simulates the `index`-th (1-based) of `count` disjoint, contiguous slices
+   * of the fleet's households (`--shard i/n`). The world is the same whatever the slicing:
+   * only the households outside the slice are never stepped, signed up or synced.
+   */
+  shard: { index: 1, count: 1 },
+
   household: {
     /** Relative weights of households of 1, 2, 3 and 4 people. */
     peopleWeights: [0.28, 0.34, 0.16, 0.22] as readonly number[],
@@ -134,6 +141,9 @@ export function resolveFleetOptions(options: FleetOptions = {}): ResolvedFleetOp
   integer('seed', o.seed, 0, Number.MAX_SAFE_INTEGER);
   integer('devices', o.devices, 1, 16_000_000);
   if (o.deviceIdBase !== undefined) integer('deviceIdBase', o.deviceIdBase, 0, 2 ** 53 - 1 - o.devices);
+
+  integer('shard.count', o.shard.count, 1, 4096);
+  integer('shard.index', o.shard.index, 1, o.shard.count);
 
   const h = o.household;
   if (!Array.isArray(h.peopleWeights) || h.peopleWeights.length !== 4) bad('household.peopleWeights', 'an array of 4 non-negative weights (households of 1..4 people)', h.peopleWeights);

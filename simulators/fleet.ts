@@ -35,6 +35,18 @@ export class Fleet {
   readonly householdCount: number;
   readonly phoneCount: number;
   readonly ringCapacity: number;
+  /**
+   * The slice this process simulates (`options.shard`): households `hhFrom..hhTo-1`,
+   * their devices `deviceFrom..deviceTo-1` and phones `phoneFrom..phoneTo-1`. The whole
+   * fleet unless sharded. Every step and set-up loop runs over the slice only; the
+   * columns still span the whole fleet, so indices, ids and draws are the same.
+   */
+  readonly hhFrom: number;
+  readonly hhTo: number;
+  readonly deviceFrom: number;
+  readonly deviceTo: number;
+  readonly phoneFrom: number;
+  readonly phoneTo: number;
 
   // households (H, or H+1 for range starts)
   readonly hhFirstDevice: Uint32Array;
@@ -92,6 +104,16 @@ export class Fleet {
     this.hhAdvancedTo = new Uint32Array(this.householdCount).fill(startS);
     this.phoneHousehold = layout.phoneHousehold;
     this.kind = layout.kind;
+    const { index, count } = options.shard;
+    if (count > this.householdCount) {
+      throw new SimulatorError('FLEETBED_FLEET_OPTIONS_INVALID', `Fleet option shard.count ${count} is more than the fleet's ${this.householdCount} households: every shard needs at least one. Use fewer shards or a bigger fleet. Nothing was built.`);
+    }
+    this.hhFrom = Math.floor((this.householdCount * (index - 1)) / count);
+    this.hhTo = Math.floor((this.householdCount * index) / count);
+    this.deviceFrom = this.hhFirstDevice[this.hhFrom]!;
+    this.deviceTo = this.hhFirstDevice[this.hhTo]!;
+    this.phoneFrom = this.hhFirstPhone[this.hhFrom]!;
+    this.phoneTo = this.hhFirstPhone[this.hhTo]!;
 
     const n = this.deviceCount;
     this.seq = new Uint32Array(n);
@@ -114,6 +136,21 @@ export class Fleet {
       this.fwPrevious[d] = line;
       this.boots[d] = 1;
     }
+  }
+
+  /** Whether this process simulates only a slice of the fleet. */
+  get sharded(): boolean {
+    return this.options.shard.count > 1;
+  }
+
+  /** Devices in this process's slice. */
+  get sliceDevices(): number {
+    return this.deviceTo - this.deviceFrom;
+  }
+
+  /** Whether device `d` is in this process's slice. */
+  inSlice(d: number): boolean {
+    return d >= this.deviceFrom && d < this.deviceTo;
   }
 
   /** Factory id of device `d`. */

@@ -287,36 +287,7 @@ export class Ledger implements ProductionObserver {
   }
 
   totals(): LedgerTotals {
-    const f = this.fleet;
-    let produced = 0;
-    let lost = 0;
-    let relayed = 0;
-    let stored = 0;
-    let rejected = 0;
-    for (let d = 0; d < f.deviceCount; d++) {
-      produced += f.seq[d]!;
-      lost += this.lost[d]!;
-      relayed += this.relayed[d]!;
-      stored += this.stored[d]!;
-      rejected += this.rejected[d]!;
-    }
-    return {
-      devices: f.deviceCount,
-      produced,
-      lostAtDevice: lost,
-      pendingAtDevice: produced - lost - relayed,
-      relayed,
-      copies: this.#copies,
-      lateCopies: this.#lateCopies,
-      stored,
-      rejected,
-      duplicateVerdicts: this.#duplicates,
-      rejectionsByCode: Object.fromEntries(Object.entries(this.#rejections).sort(([a], [b]) => (a < b ? -1 : 1))),
-      replays: this.#replays,
-      unanswered: this.#unanswered,
-      violations: this.#violations,
-      reorderedStores: this.#reordered,
-    };
+    return totalsOf(this.fleet.deviceCount, this.#columns(0, this.fleet.deviceCount), this.#counters());
   }
 
   /** Bytes held by the ledger's columns. */
@@ -331,17 +302,200 @@ export class Ledger implements ProductionObserver {
    * columns (produced, relayed, lost, stored, storedMax, storedSum,
    * storedContent, rejected) as little-endian u32, and the totals except
    * arrival-order ones. (v2 added storedContent: v1 digests are not comparable.) Same seed,
-   * scenario and code → same digest.
+   * scenario and code → same digest; and the digest {@link mergeLedgerParts} computes from
+   * the parts of a sharded run equals the digest of the same run in one process.
    */
   digest(): string {
-    const f = this.fleet;
-    const h = createHash('sha256');
-    const { reorderedStores: _ignored, ...totals } = this.totals();
-    h.update(`fleetbed-ledger/v2\n${JSON.stringify({ devices: f.deviceCount, households: f.householdCount, phones: f.phoneCount, deviceIdBase: f.deviceIdBase, ringCapacity: f.ringCapacity })}\n`);
-    for (const column of [f.seq, this.relayed, this.lost, this.stored, this.storedMax, this.storedSum, this.storedContent, this.rejected]) h.update(littleEndian(column));
-    h.update(JSON.stringify(totals));
-    return h.digest('hex');
+    return digestOf(layoutOf(this.fleet), this.#columns(0, this.fleet.deviceCount), this.totals());
   }
+
+  /**
+   * This process's share of the books (`--shard i/n`): the columns of the slice's devices
+   * and the counters. {@link encodeLedgerPart} writes it; {@link mergeLedgerParts} adds the
+   * parts of every shard back into the whole fleet's totals and digest.
+   */
+  part(): LedgerPart {
+    const f = this.fleet;
+    return { layout: layoutOf(f), shard: { ...f.options.shard }, deviceFrom: f.deviceFrom, deviceTo: f.deviceTo, counters: this.#counters(), violations: this.violations(), columns: this.#columns(f.deviceFrom, f.deviceTo) };
+  }
+
+  #columns(from: number, to: number): Uint32Array[] {
+    return [this.fleet.seq, this.relayed, this.lost, this.stored, this.storedMax, this.storedSum, this.storedContent, this.rejected].map((c) => c.subarray(from, to));
+  }
+
+  #counters(): LedgerCounters {
+    return {
+      copies: this.#copies,
+      lateCopies: this.#lateCopies,
+      duplicateVerdicts: this.#duplicates,
+      replays: this.#replays,
+      unanswered: this.#unanswered,
+      violations: this.#violations,
+      reorderedStores: this.#reordered,
+      storedWithoutContent: this.#storedWithoutContent,
+      rejectionsByCode: { ...this.#rejections },
+    };
+  }
+}
+
+/** The fleet's shape, as the digest's header states it. */
+export interface LedgerLayout {
+  seed: number;
+  devices: number;
+  households: number;
+  phones: number;
+  deviceIdBase: number;
+  ringCapacity: number;
+}
+
+/** The ledger's figures that are not per-device columns: each adds up across shards. */
+export interface LedgerCounters {
+  copies: number;
+  lateCopies: number;
+  duplicateVerdicts: number;
+  replays: number;
+  unanswered: number;
+  violations: number;
+  reorderedStores: number;
+  storedWithoutContent: number;
+  rejectionsByCode: Record<string, number>;
+}
+
+/** One shard's books: see {@link Ledger.part}. `columns` are the 8 digest columns over `deviceFrom..deviceTo-1`. */
+export interface LedgerPart {
+  layout: LedgerLayout;
+  shard: { index: number; count: number };
+  deviceFrom: number;
+  deviceTo: number;
+  counters: LedgerCounters;
+  violations: LedgerViolation[];
+  columns: Uint32Array[];
+}
+
+/** The whole fleet's books, added up from every shard's part. */
+export interface MergedLedger {
+  layout: LedgerLayout;
+  digest: string;
+  totals: LedgerTotals;
+  storedWithoutContent: number;
+  violations: LedgerViolation[];
+}
+
+const COLUMNS = 8;
+const PART_FORMAT = 'fleetbed-ledger-part/v1';
+
+function layoutOf(f: Fleet): LedgerLayout {
+  return { seed: f.seed, devices: f.deviceCount, households: f.householdCount, phones: f.phoneCount, deviceIdBase: f.deviceIdBase, ringCapacity: f.ringCapacity };
+}
+
+function totalsOf(devices: number, columns: Uint32Array[], c: LedgerCounters): LedgerTotals {
+  const [seq, relayedC, lostC, storedC, , , , rejectedC] = columns as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+  let produced = 0;
+  let lost = 0;
+  let relayed = 0;
+  let stored = 0;
+  let rejected = 0;
+  for (let d = 0; d < seq.length; d++) {
+    produced += seq[d]!;
+    lost += lostC[d]!;
+    relayed += relayedC[d]!;
+    stored += storedC[d]!;
+    rejected += rejectedC[d]!;
+  }
+  return {
+    devices,
+    produced,
+    lostAtDevice: lost,
+    pendingAtDevice: produced - lost - relayed,
+    relayed,
+    copies: c.copies,
+    lateCopies: c.lateCopies,
+    stored,
+    rejected,
+    duplicateVerdicts: c.duplicateVerdicts,
+    rejectionsByCode: Object.fromEntries(Object.entries(c.rejectionsByCode).sort(([a], [b]) => (a < b ? -1 : 1))),
+    replays: c.replays,
+    unanswered: c.unanswered,
+    violations: c.violations,
+    reorderedStores: c.reorderedStores,
+  };
+}
+
+function digestOf(layout: LedgerLayout, columns: Uint32Array[], totals: LedgerTotals): string {
+  const h = createHash('sha256');
+  const { reorderedStores: _ignored, ...rest } = totals;
+  h.update(`fleetbed-ledger/v2\n${JSON.stringify({ devices: layout.devices, households: layout.households, phones: layout.phones, deviceIdBase: layout.deviceIdBase, ringCapacity: layout.ringCapacity })}\n`);
+  for (const column of columns) h.update(littleEndian(column));
+  h.update(JSON.stringify(rest));
+  return h.digest('hex');
+}
+
+/** A ledger part as bytes: one JSON header line, then the columns as little-endian u32, column after column. */
+export function encodeLedgerPart(part: LedgerPart): Buffer {
+  const { columns, ...header } = part;
+  const head = Buffer.from(`${JSON.stringify({ format: PART_FORMAT, ...header })}\n`, 'utf8');
+  return Buffer.concat([head, ...columns.map((c) => Buffer.from(littleEndian(c)))]);
+}
+
+/** Read {@link encodeLedgerPart}'s bytes back; throws a RangeError saying what is wrong with them. */
+export function decodeLedgerPart(bytes: Uint8Array, name = 'ledger part'): LedgerPart {
+  const nl = bytes.indexOf(10);
+  if (nl < 0) throw new RangeError(`${name} is not a fleetbed ledger part (no header line)`);
+  let header: Omit<LedgerPart, 'columns'> & { format?: string };
+  try {
+    header = JSON.parse(Buffer.from(bytes.subarray(0, nl)).toString('utf8')) as typeof header;
+  } catch {
+    throw new RangeError(`${name} is not a fleetbed ledger part (its header is not JSON)`);
+  }
+  if (header.format !== PART_FORMAT) throw new RangeError(`${name} has format ${JSON.stringify(header.format)}, expected ${PART_FORMAT}: it was written by another fleetbed version`);
+  const n = header.deviceTo - header.deviceFrom;
+  if (!Number.isInteger(n) || n < 0 || bytes.length - nl - 1 !== COLUMNS * n * 4) throw new RangeError(`${name} is truncated or padded: ${bytes.length - nl - 1} column bytes for ${n} devices (expected ${COLUMNS * n * 4})`);
+  const body = Buffer.from(bytes.subarray(nl + 1));
+  const columns: Uint32Array[] = [];
+  for (let k = 0; k < COLUMNS; k++) {
+    const c = new Uint32Array(n);
+    for (let i = 0; i < n; i++) c[i] = body.readUInt32LE((k * n + i) * 4);
+    columns.push(c);
+  }
+  const { format: _f, ...rest } = header;
+  return { ...rest, columns };
+}
+
+/**
+ * Add the parts of a sharded run back into the whole fleet's books: every part must be of
+ * the same fleet and shard count, each shard present once, their device slices tiling the
+ * fleet. The digest equals the one a single process running the same seed computes.
+ */
+export function mergeLedgerParts(parts: readonly LedgerPart[]): MergedLedger {
+  if (parts.length === 0) throw new RangeError('no ledger parts to merge');
+  const layout = parts[0]!.layout;
+  const count = parts[0]!.shard.count;
+  const same = JSON.stringify(layout);
+  const byIndex = new Map<number, LedgerPart>();
+  for (const p of parts) {
+    if (JSON.stringify(p.layout) !== same) throw new RangeError(`ledger parts of different fleets: ${same} and ${JSON.stringify(p.layout)} (same seed, size and options for every shard)`);
+    if (p.shard.count !== count) throw new RangeError(`ledger parts of different shard counts: ${count} and ${p.shard.count}`);
+    if (byIndex.has(p.shard.index)) throw new RangeError(`shard ${p.shard.index}/${count} is there twice`);
+    byIndex.set(p.shard.index, p);
+  }
+  const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !byIndex.has(i));
+  if (missing.length > 0) throw new RangeError(`shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${count}`).join(', ')} missing: a merge needs every shard of the run`);
+  const columns = Array.from({ length: COLUMNS }, () => new Uint32Array(layout.devices));
+  const counters: LedgerCounters = { copies: 0, lateCopies: 0, duplicateVerdicts: 0, replays: 0, unanswered: 0, violations: 0, reorderedStores: 0, storedWithoutContent: 0, rejectionsByCode: {} };
+  const violations: LedgerViolation[] = [];
+  let next = 0;
+  for (let i = 1; i <= count; i++) {
+    const p = byIndex.get(i)!;
+    if (p.deviceFrom !== next) throw new RangeError(`shard ${i}/${count} covers devices ${p.deviceFrom}..${p.deviceTo - 1}, expected to start at ${next}`);
+    p.columns.forEach((c, k) => columns[k]!.set(c, p.deviceFrom));
+    next = p.deviceTo;
+    for (const k of ['copies', 'lateCopies', 'duplicateVerdicts', 'replays', 'unanswered', 'violations', 'reorderedStores', 'storedWithoutContent'] as const) counters[k] += p.counters[k];
+    for (const [code, n] of Object.entries(p.counters.rejectionsByCode)) counters.rejectionsByCode[code] = (counters.rejectionsByCode[code] ?? 0) + n;
+    for (const v of p.violations) if (violations.length < MAX_EXAMPLES) violations.push(v);
+  }
+  if (next !== layout.devices) throw new RangeError(`the shards cover devices 0..${next - 1} of ${layout.devices}`);
+  const totals = totalsOf(layout.devices, columns, counters);
+  return { layout, digest: digestOf(layout, columns, totals), totals, storedWithoutContent: counters.storedWithoutContent, violations };
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;

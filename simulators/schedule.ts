@@ -27,7 +27,7 @@ export function endOfDayS(f: Fleet, day: number): number {
 export function planDay(f: Fleet, day: number): SlotPlan[] {
   const dayStart = f.dayZeroS + day * 86_400;
   const keys: number[] = [];
-  for (let p = 0; p < f.phoneCount; p++) {
+  for (let p = f.phoneFrom; p < f.phoneTo; p++) {
     const t = opensAppAt(f, p, day);
     if (t >= 0) keys.push((t - dayStart) * 0x1_0000_0000 + p);
   }
@@ -58,7 +58,8 @@ export function planDay(f: Fleet, day: number): SlotPlan[] {
  * once with every device in range, so everything still in a ring is relayed.
  */
 export function drainPlan(f: Fleet, t: number): SlotPlan {
-  const phones = new Uint32Array(f.householdCount);
-  for (let h = 0; h < f.householdCount; h++) phones[h] = f.hhFirstPhone[h]!;
-  return { day: f.dayOf(t), platformS: t, phones, times: new Uint32Array(f.householdCount).fill(t) };
+  const n = f.hhTo - f.hhFrom;
+  const phones = new Uint32Array(n);
+  for (let h = f.hhFrom; h < f.hhTo; h++) phones[h - f.hhFrom] = f.hhFirstPhone[h]!;
+  return { day: f.dayOf(t), platformS: t, phones, times: new Uint32Array(n).fill(t) };
 }

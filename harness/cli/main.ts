@@ -5,6 +5,7 @@ import { attack, ATTACK_HELP } from './commands/attack.ts';
 import { load, LOAD_HELP } from './commands/load.ts';
 import { fixtures, FIXTURES_HELP } from './commands/fixtures.ts';
 import { images, IMAGES_HELP } from './commands/images.ts';
+import { merge, MERGE_HELP } from './commands/merge.ts';
 import { ERROR_CATALOGUE, ERROR_CODES, EXIT_CLASSES, isFleetbedError } from '../../contract/fleetbed-error.ts';
 import { exitCodeFor } from '../core/errors.ts';
 import { EXIT, UsageError } from './usage.ts';
@@ -20,6 +21,7 @@ Commands:
   run       run scenario suites and check the invariants: fleetbed run scenarios/ci
   attack    play a forged phone against the platform: fleetbed attack scenarios/security
   load      play a load plan as an open model and measure capacity: fleetbed load scenarios/load/fleet-day.ts
+  merge     add the reports of a sharded run into one: fleetbed merge out/shard-1 out/shard-2
   fixtures  cached provisioned, bonded fleets: fleetbed fixtures list | build | prune
   images    build the container images without a registry: fleetbed images build
   help      show help for a command: fleetbed help up; every error code: fleetbed help errors
@@ -40,6 +42,7 @@ const COMMANDS: Record<string, { run: (argv: string[], out: (l: string) => void)
   load: { run: load, help: LOAD_HELP },
   fixtures: { run: fixtures, help: FIXTURES_HELP },
   images: { run: images, help: IMAGES_HELP },
+  merge: { run: merge, help: MERGE_HELP },
 };
 
 /** Run the CLI; returns the exit code. Never calls process.exit (so cleanup handlers run). */

@@ -1,7 +1,7 @@
 import { parseFlags, type FlagOptions } from '../core/flags.ts';
 
 export { EXIT, UsageError } from '../core/errors.ts';
-export { choiceFlag, intFlag } from '../core/flags.ts';
+export { choiceFlag, intFlag, shardFlag } from '../core/flags.ts';
 
 /**
  * Parse a fleetbed command's `argv` strictly: an unknown flag or a missing value is a

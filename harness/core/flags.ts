@@ -48,6 +48,22 @@ export function integerRange(min: number, max = Number.MAX_SAFE_INTEGER): string
   return max === Number.MAX_SAFE_INTEGER ? `an integer of at least ${min}` : `an integer from ${min} to ${max}`;
 }
 
+/** A shard of a run: `--shard i/n`, `1 ≤ i ≤ n ≤ 4096` (1-based, as vitest and Playwright count). */
+export interface ShardFlag {
+  index: number;
+  count: number;
+}
+
+/** `--shard i/n` parsed, or a UsageError that shows the form. */
+export function shardFlag(value: string | undefined): ShardFlag | undefined {
+  if (value === undefined) return undefined;
+  const m = /^([1-9]\d{0,3})\/([1-9]\d{0,3})$/.exec(value);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || index > count || count > 4096) throw new UsageError(`--shard must be i/n with 1 ≤ i ≤ n ≤ 4096 (the i-th of n slices of the fleet's households), got ${JSON.stringify(value)}.`, 'Example: --shard 2/3. A Kubernetes Indexed Job passes --shard $((JOB_COMPLETION_INDEX + 1))/N.');
+  return { index, count };
+}
+
 /** One of the allowed values, or a UsageError listing them. */
 export function choiceFlag<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
   if (value === undefined) return undefined;

@@ -10,7 +10,9 @@ import { ScenarioError } from '../../core/scenario/errors.ts';
 import type { ResolvedScenario } from '../../core/scenario/types.ts';
 import { runSuite } from '../../products/run/run-suite.ts';
 import { shrinkSteps } from '../../products/run/shrink.ts';
-import { choiceFlag, EXIT, parseCommandArgs, UsageError } from '../usage.ts';
+import { choiceFlag, EXIT, parseCommandArgs, shardFlag, UsageError } from '../usage.ts';
+import { writeLedgerParts } from '../../products/merge/ledger-parts.ts';
+import { encodeLedgerPart } from '../../../simulators/ledger.ts';
 import { FleetHttp } from '../../core/fleet/http.ts';
 import { captureLine } from '../../products/attack/capture.ts';
 import { closeSync, openSync, writeSync } from 'node:fs';
@@ -67,6 +69,10 @@ Options:
   --build-fixture       when no fleet fixture matches a scenario, build and save one
                         first (by default a run only uses fixtures that exist:
                         fleetbed fixtures build, docs/fixtures.md)
+  --shard I/N           simulate only the I-th of N disjoint slices of each fleet's
+                        households (device ids disjoint, the world otherwise the
+                        same); writes its ledger part beside the reports for
+                        fleetbed merge. OTA scenarios run whole on shard 1/N
   --quiet               no progress display
   -h, --help            this text
 
@@ -93,6 +99,7 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
       capture: { type: 'string' },
       'no-fixture': { type: 'boolean' },
       'build-fixture': { type: 'boolean' },
+      shard: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     true,
@@ -119,6 +126,13 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
     throw err;
   }
   if (scenarios.length === 0) throw new UsageError(`no scenario files under ${positionals[0]}.`, 'Scenario files end in .ts, .json, .yaml or .yml.');
+  const shard = shardFlag(values.shard);
+  if (shard && values.shrink) throw new UsageError('--shrink re-runs a failing scenario whole, which a shard cannot: drop --shrink, or merge the shards and replay the failure without --shard.');
+  if (shard) {
+    // OTA scenarios judge the whole fleet at once (the health gate), so they do not split: shard 1 runs them whole.
+    scenarios = scenarios.filter((s) => !s.ota || shard.index === 1).map((s) => (s.ota ? s : { ...s, shard }));
+    if (scenarios.length === 0) throw new UsageError(`every scenario under ${positionals[0]} is an OTA scenario, and those run whole on shard 1/${shard.count} only: this shard has nothing to do.`, 'Run OTA scenarios without --shard.');
+  }
 
   const quiet = Boolean(values.quiet);
   const log = (line: string) => {
@@ -128,6 +142,7 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
     ...(env && env !== 'embedded' ? ['--env', env] : []),
     ...(values['target-url'] ? ['--target-url', values['target-url']] : []),
     ...(values['api-entry'] ? ['--api-entry', values['api-entry']] : []),
+    ...(shard ? ['--shard', `${shard.index}/${shard.count}`] : []),
   ];
   const environment = checkEnvironmentOptions({
     ...(env ? { env } : {}),
@@ -135,7 +150,9 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
     ...(values['api-entry'] ? { apiEntry: values['api-entry'] } : {}),
   });
   const stopCapture = values.capture !== undefined ? startCapture(values.capture) : undefined;
+  const parts = new Map<string, Buffer>();
   const report = await runSuite({
+    ...(shard ? { onFleet: (s: ResolvedScenario, fleet: { ledger: { part(): Parameters<typeof encodeLedgerPart>[0] } }) => parts.set(s.name, encodeLedgerPart(fleet.ledger.part())) } : {}),
     scenarios,
     environment,
     command: ['fleetbed', 'run', ...argv].join(' '),
@@ -152,7 +169,9 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
 
   const dir = values['report-dir'] ?? defaultReportDir(report.runId);
   mkdirSync(dir, { recursive: true });
+  if (shard) report.shard = { ...shard };
   const paths = await writeReports(dir, report, reporters as Parameters<typeof writeReports>[2]);
+  if (shard) paths.ledger = writeLedgerParts(dir, parts);
   out(renderTable(report, { color: colorEnabled({ isTTY: Boolean(process.stdout.isTTY), env: process.env }) }));
   for (const s of report.scenarios.filter((x) => x.verdict === 'fail')) {
     for (const inv of s.invariants.filter((i) => i.verdict === 'fail')) out(`FAIL ${s.name} ${inv.id}: replay with: ${s.replay}   (commit ${report.commit})`);

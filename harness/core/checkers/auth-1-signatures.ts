@@ -30,14 +30,14 @@ export const checkSignatures: Checker = async (ctx) => {
   let rowsChecked = 0;
   let keysChecked = 0;
   await withDatabase(ctx.env.databaseUrl, async (client) => {
-    const lo = fleet.deviceId(0);
-    const hi = fleet.deviceId(fleet.deviceCount - 1);
+    const lo = fleet.deviceId(fleet.deviceFrom);
+    const hi = fleet.deviceId(fleet.deviceTo - 1);
     const { rows: count } = await client.query<{ n: string }>('SELECT count(*)::text AS n FROM sessions WHERE device_id >= $1 AND device_id <= $2', [lo, hi]);
     const total = Number(count[0]!.n);
     const m = Math.max(1, Math.ceil(total / AUTH1_MAX_ROWS));
     const r = fleet.seed % m;
     const sampled = (deviceId: number) => m === 1 || deviceId % m === r;
-    for (const [d0, d1] of ranges(fleet.deviceCount, DEVICE_RANGE)) {
+    for (const [d0, d1] of ranges(fleet.deviceTo, DEVICE_RANGE, fleet.deviceFrom)) {
       const args = [fleet.deviceId(d0), fleet.deviceId(d1 - 1), m, r];
       const { rows: devices } = await client.query<{ device_id: string; public_key: Buffer }>('SELECT device_id::text, public_key FROM devices WHERE device_id >= $1 AND device_id <= $2 AND device_id % $3 = $4', args);
       const keys = new Map<number, KeyObject>();

@@ -20,7 +20,7 @@ export const AUTH2_SAMPLE = 30;
  */
 export const checkNoBola: Checker = async (ctx) => {
   const fleet = ctx.fleet.fleet;
-  if (fleet.householdCount < 2) return skipped(ID, TITLE, 'the fleet has one household: there is no other account to probe with');
+  if (fleet.hhTo - fleet.hhFrom < 2) return skipped(ID, TITLE, `the fleet${fleet.sharded ? "'s shard" : ''} has one household: there is no other account to probe with`);
   const api = platformApi(ctx);
   const findings = new Findings();
   let checked = 0;
@@ -28,7 +28,7 @@ export const checkNoBola: Checker = async (ctx) => {
   await mapLimit(devices, 6, async (d) => {
     const id = fleet.deviceId(d);
     const owner = fleet.householdOfDevice(d);
-    const other = (owner + 1) % fleet.householdCount;
+    const other = owner + 1 < fleet.hhTo ? owner + 1 : fleet.hhFrom;
     const otherEmail = api.identity(other).email;
     const ownerToken = await api.householdToken(owner);
     const own = await api.get<{ deviceId?: number }>(`/v2/devices/${id}`, ownerToken);

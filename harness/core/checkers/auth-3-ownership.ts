@@ -29,7 +29,7 @@ export const checkOwnership: Checker = async (ctx) => {
   const api = platformApi(ctx);
   if (ctx.env.databaseUrl) {
     await withDatabase(ctx.env.databaseUrl, async (client) => {
-      for (const [lo, hi] of ranges(fleet.deviceCount, RANGE)) {
+      for (const [lo, hi] of ranges(fleet.deviceTo, RANGE, fleet.deviceFrom)) {
         const args = [fleet.deviceId(lo), fleet.deviceId(hi - 1)];
         const { rows: devices } = await client.query<{ device_id: string; owner: string | null; email: string | null }>(
           `SELECT d.device_id::text, d.owner_account_id::text AS owner, lower(i.email) AS email
@@ -83,19 +83,19 @@ export const checkOwnership: Checker = async (ctx) => {
         }
       }
     });
-    return verdictOf(ID, TITLE, fleet.deviceCount, findings.witnesses, findings.violations);
+    return verdictOf(ID, TITLE, fleet.sliceDevices, findings.witnesses, findings.violations);
   }
   // Without the database: each sampled household lists its devices.
   const expected = new Map<number, number[]>();
-  for (let d = 0; d < fleet.deviceCount; d++) {
+  for (let d = fleet.deviceFrom; d < fleet.deviceTo; d++) {
     const h = owner(d);
     const list = expected.get(h) ?? [];
     list.push(fleet.deviceId(d));
     expected.set(h, list);
   }
-  const step = Math.max(1, Math.floor(fleet.householdCount / AUTH3_API_SAMPLE));
+  const step = Math.max(1, Math.floor((fleet.hhTo - fleet.hhFrom) / AUTH3_API_SAMPLE));
   const households: number[] = [];
-  for (let h = 0; h < fleet.householdCount && households.length < AUTH3_API_SAMPLE; h += step) households.push(h);
+  for (let h = fleet.hhFrom; h < fleet.hhTo && households.length < AUTH3_API_SAMPLE; h += step) households.push(h);
   await mapLimit(households, 6, async (h) => {
     const token = await api.householdToken(h);
     const r = await api.get<{ devices: Array<{ deviceId: number }> }>('/v2/devices', token);

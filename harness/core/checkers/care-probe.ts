@@ -66,8 +66,8 @@ export async function runCareQueries(options: CareProbeOptions): Promise<CarePro
   const from = new Date(fromMs).toISOString();
   const to = new Date(toMs).toISOString();
   const queries: RunHistory['careQueries'] = [];
-  const step = Math.max(1, Math.floor(fleet.householdCount / patients));
-  for (let h = 0, n = 0; h < fleet.householdCount && n < patients; h += step, n++) {
+  const step = Math.max(1, Math.floor((fleet.hhTo - fleet.hhFrom) / patients));
+  for (let h = fleet.hhFrom, n = 0; h < fleet.hhTo && n < patients; h += step, n++) {
     const token = await api.householdToken(h);
     const consent = await api.request<{ patientAccountId?: string }>('PUT', `/v2/care/consents/${providerAccountId}`, undefined, { authorization: `Bearer ${token}` });
     if (consent.status !== 200 || !consent.body?.patientAccountId) throw new Error(`household ${h} granting consent to ${providerAccountId} answered ${consent.status}: ${consent.text.slice(0, 200)}`);

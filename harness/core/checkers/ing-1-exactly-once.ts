@@ -65,16 +65,16 @@ async function reconcileSql(ctx: CheckContext, databaseUrl: string, findings: Fi
   const fleet = ledger.fleet;
   await withDatabase(databaseUrl, async (client) => {
     const seen = new Uint8Array(fleet.deviceCount);
-    for (const [lo, hi] of ranges(fleet.deviceCount, RANGE)) {
+    for (const [lo, hi] of ranges(fleet.deviceTo, RANGE, fleet.deviceFrom)) {
       for (const r of await deviceBooks(client, fleet.deviceId(lo), fleet.deviceId(hi - 1), ledger.contentKey)) {
         const d = fleet.deviceIndex(r.deviceId);
         seen[d] = 1;
         compare(ledger, d, r, findings, 'sessions table (SQL)');
       }
     }
-    for (let d = 0; d < fleet.deviceCount; d++) if (!seen[d] && ledger.stored[d]! > 0) compare(ledger, d, { n: 0, max: 0, sum: 0 }, findings, 'sessions table (SQL)');
+    for (let d = fleet.deviceFrom; d < fleet.deviceTo; d++) if (!seen[d] && ledger.stored[d]! > 0) compare(ledger, d, { n: 0, max: 0, sum: 0 }, findings, 'sessions table (SQL)');
   });
-  return fleet.deviceCount;
+  return fleet.sliceDevices;
 }
 
 async function reconcileApi(ctx: CheckContext, findings: Findings): Promise<number> {

@@ -16,10 +16,10 @@ export const REFRESH_MARGIN_MS = 60_000;
  */
 export async function signUpHouseholds(ctx: FleetContext): Promise<void> {
   const { fleet, progress } = ctx;
-  progress.start('accounts', fleet.householdCount);
-  let h = 0;
+  progress.start('accounts', fleet.hhTo - fleet.hhFrom);
+  let h = fleet.hhFrom;
   await runWorkers(ctx.workers, () => {
-    if (h >= fleet.householdCount) return undefined;
+    if (h >= fleet.hhTo) return undefined;
     const household = h++;
     return async () => {
       await signUp(ctx, household);

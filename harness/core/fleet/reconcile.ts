@@ -46,11 +46,11 @@ export async function reconcileSql(ledger: Ledger, databaseUrl: string): Promise
   const fleet = ledger.fleet;
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
-  const out: Reconciliation = { method: 'sql', devicesChecked: fleet.deviceCount, storedOnPlatform: 0, storedInLedger: 0, mismatches: 0, contentMismatches: 0, contentCompared: ledger.storedWithoutContent === 0, signaturesVerified: 0, signatureFailures: 0, examples: [], ok: false };
+  const out: Reconciliation = { method: 'sql', devicesChecked: fleet.sliceDevices, storedOnPlatform: 0, storedInLedger: 0, mismatches: 0, contentMismatches: 0, contentCompared: ledger.storedWithoutContent === 0, signaturesVerified: 0, signatureFailures: 0, examples: [], ok: false };
   try {
     const seen = new Uint8Array(fleet.deviceCount);
-    for (let lo = 0; lo < fleet.deviceCount; lo += RANGE) {
-      const hi = Math.min(fleet.deviceCount, lo + RANGE);
+    for (let lo = fleet.deviceFrom; lo < fleet.deviceTo; lo += RANGE) {
+      const hi = Math.min(fleet.deviceTo, lo + RANGE);
       for (const r of await deviceBooks(client, fleet.deviceId(lo), fleet.deviceId(hi - 1), ledger.contentKey)) {
         const d = fleet.deviceIndex(r.deviceId);
         seen[d] = 1;
@@ -58,13 +58,13 @@ export async function reconcileSql(ledger: Ledger, databaseUrl: string): Promise
         compare(out, ledger, d, r.n, r.max, r.sum, r.content);
       }
     }
-    for (let d = 0; d < fleet.deviceCount; d++) {
+    for (let d = fleet.deviceFrom; d < fleet.deviceTo; d++) {
       out.storedInLedger += ledger.stored[d]!;
       if (!seen[d] && ledger.stored[d]! > 0) compare(out, ledger, d, 0, 0, 0, 0);
     }
     const ids: number[] = [];
-    const step = Math.max(1, Math.floor(fleet.deviceCount / SIGNATURE_SAMPLE));
-    for (let d = 0; d < fleet.deviceCount && ids.length < SIGNATURE_SAMPLE; d += step) if (ledger.stored[d]! > 0) ids.push(fleet.deviceId(d));
+    const step = Math.max(1, Math.floor(fleet.sliceDevices / SIGNATURE_SAMPLE));
+    for (let d = fleet.deviceFrom; d < fleet.deviceTo && ids.length < SIGNATURE_SAMPLE; d += step) if (ledger.stored[d]! > 0) ids.push(fleet.deviceId(d));
     const sample = await client.query<{ record: Buffer; signature: Buffer }>(
       'SELECT DISTINCT ON (device_id) record, signature FROM sessions WHERE device_id = ANY($1::bigint[]) ORDER BY device_id, seq DESC',
       [ids],
@@ -93,8 +93,8 @@ export async function reconcileSql(ledger: Ledger, databaseUrl: string): Promise
 export async function reconcileApi(ctx: FleetContext, sample: number): Promise<Reconciliation> {
   const { fleet, ledger, app, http } = ctx;
   const out: Reconciliation = { method: 'api-sample', devicesChecked: 0, storedOnPlatform: 0, storedInLedger: 0, mismatches: 0, contentMismatches: 0, contentCompared: ledger.storedWithoutContent === 0, signaturesVerified: 0, signatureFailures: 0, examples: [], ok: false };
-  const step = Math.max(1, Math.floor(fleet.deviceCount / sample));
-  for (let d = 0; d < fleet.deviceCount && out.devicesChecked < sample; d += step) {
+  const step = Math.max(1, Math.floor(fleet.sliceDevices / sample));
+  for (let d = fleet.deviceFrom; d < fleet.deviceTo && out.devicesChecked < sample; d += step) {
     const p = fleet.hhFirstPhone[fleet.householdOfDevice(d)]!;
     let n = 0;
     let max = 0;

@@ -274,10 +274,10 @@ export async function setUpFleet(options: FleetSetupOptions): Promise<FleetSetup
 async function renewExpiredTokens(ctx: FleetContext): Promise<number> {
   const { fleet, app } = ctx;
   const before = ctx.stats.refreshes + ctx.stats.signIns;
-  let p = 0;
+  let p = fleet.phoneFrom;
   await runWorkers(ctx.workers, () => {
-    while (p < fleet.phoneCount && !(app.signedIn(p) && app.accessExpiresMs[p]! - REFRESH_MARGIN_MS <= ctx.nowMs)) p++;
-    if (p >= fleet.phoneCount) return undefined;
+    while (p < fleet.phoneTo && !(app.signedIn(p) && app.accessExpiresMs[p]! - REFRESH_MARGIN_MS <= ctx.nowMs)) p++;
+    if (p >= fleet.phoneTo) return undefined;
     const phone = p++;
     return () => ensureAccess(ctx, phone);
   });

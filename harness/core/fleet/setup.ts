@@ -13,9 +13,9 @@ import { provisionRange } from './provision.ts';
 export async function provisionAndBond(ctx: FleetContext, chunkDevices: number): Promise<{ provisionSeconds: number }> {
   const { fleet, progress } = ctx;
   const chunks: Array<[number, number]> = [];
-  for (let h = 0; h < fleet.householdCount; ) {
+  for (let h = fleet.hhFrom; h < fleet.hhTo; ) {
     const d0 = fleet.hhFirstDevice[h]!;
-    while (h < fleet.householdCount && fleet.hhFirstDevice[h]! - d0 < chunkDevices) h++;
+    while (h < fleet.hhTo && fleet.hhFirstDevice[h]! - d0 < chunkDevices) h++;
     chunks.push([d0, fleet.hhFirstDevice[h]!]);
   }
   let provisioned = 0;
@@ -32,7 +32,7 @@ export async function provisionAndBond(ctx: FleetContext, chunkDevices: number):
     done.catch(() => undefined); // awaited below; do not let a failure surface as unhandled meanwhile
     return done;
   };
-  progress.start('provision+bond', fleet.deviceCount, () => `${provisioned.toLocaleString('en-US')} provisioned`);
+  progress.start('provision+bond', fleet.sliceDevices, () => `${provisioned.toLocaleString('en-US')} provisioned`);
   let next = provision(0);
   for (let k = 0; k < chunks.length; k++) {
     const keys = await next;

@@ -19,6 +19,7 @@ export function toFleetOptions(scenario: ResolvedScenario): FleetOptions {
     Object.assign(household, solveMix(scenario.fleet.mix, h, h).knobs);
   }
   return {
+    ...(scenario.shard ? { shard: { index: scenario.shard.index, count: scenario.shard.count } } : {}),
     seed: fleetSeed(scenario.seed),
     devices: scenario.fleet.devices,
     household,

@@ -151,6 +151,8 @@ export interface ResolvedFault {
 
 /** A scenario after defaults are filled and every field validated. Deeply frozen. */
 export interface ResolvedScenario {
+  /** `--shard i/n`: simulate only the i-th of n slices of the fleet's households (docs/sharding.md). */
+  readonly shard?: { readonly index: number; readonly count: number };
   readonly name: string;
   readonly description: string;
   /** Where it came from (path relative to the working directory), or `<inline>`. */

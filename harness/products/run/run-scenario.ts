@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { ScenarioResult, ScenarioMetrics } from '../../../reports/types.ts';
 import type { StartedEnvironment } from '../../core/env/types.ts';
 import { runFleet, type FleetRunResult, type FleetSetupState } from '../../core/fleet/run-fleet.ts';
@@ -139,9 +138,4 @@ async function platformClock(apiUrl: string): Promise<number> {
   return ((await res.json()) as { epochMs: number }).epochMs;
 }
 
-/** Digest over the scenarios' ledger digests, in order: one value that says "the same run". */
-export function runDigest(digests: string[]): string {
-  const h = createHash('sha256');
-  for (const d of digests) h.update(d).update('\n');
-  return h.digest('hex');
-}
+export { runDigest } from '../../core/run-digest.ts';

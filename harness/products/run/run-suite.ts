@@ -5,7 +5,7 @@ import { REPORT_SCHEMA_VERSION, type RunReport, type ScenarioResult } from '../.
 import { resolveEnvironment } from '../../core/env/index.ts';
 import type { EmbeddedOptions, EnvironmentOptions, StartedEnvironment } from '../../core/env/types.ts';
 import { startFleetEnvironment, type FixturePolicy, type FixtureUse } from '../../core/fixtures/index.ts';
-import type { FleetSetupState } from '../../core/fleet/run-fleet.ts';
+import type { FleetRunResult, FleetSetupState } from '../../core/fleet/run-fleet.ts';
 import { toFleetOptions } from '../../core/scenario/to-fleet-options.ts';
 import type { ProgressOptions } from '../../core/fleet/progress.ts';
 import type { ResolvedScenario } from '../../core/scenario/types.ts';
@@ -33,6 +33,8 @@ export interface RunSuiteOptions {
   fixture?: FixturePolicy;
   /** Called after each scenario (live table, progress). */
   onScenario?: (result: ScenarioResult, index: number, total: number) => void;
+  /** Called with each fleet scenario's completed fleet run (a sharded run keeps its ledger part). */
+  onFleet?: (scenario: ResolvedScenario, fleet: FleetRunResult) => void;
 }
 
 /**
@@ -84,8 +86,10 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunReport> {
       apiUrl ||= env.apiUrl;
       kind ||= env.kind;
       try {
-        const { result } = await runScenario(scenario, { environment: env, ...(options.replayFlags ? { replayFlags: options.replayFlags } : {}), ...(options.progress ? { progress: options.progress } : {}), log, ...(setup ? { setup } : {}) });
+        const { result, fleet } = await runScenario(scenario, { environment: env, ...(options.replayFlags ? { replayFlags: options.replayFlags } : {}), ...(options.progress ? { progress: options.progress } : {}), log, ...(setup ? { setup } : {}) });
         result.fixture = fixture;
+        if (scenario.shard) result.shard = { ...scenario.shard };
+        if (fleet) options.onFleet?.(scenario, fleet);
         results.push(result);
         options.onScenario?.(result, i, options.scenarios.length);
       } finally {

@@ -11,7 +11,7 @@ export async function withDatabase<T>(databaseUrl: string, fn: (client: pg.Clien
   }
 }
 
-/** `[lo, hi)` ranges of at most `size` covering `0..n`. */
-export function* ranges(n: number, size: number): Generator<[number, number]> {
-  for (let lo = 0; lo < n; lo += size) yield [lo, Math.min(n, lo + size)];
+/** `[lo, hi)` ranges of at most `size` covering `from..n-1` (a fleet's slice: `ranges(f.deviceTo, size, f.deviceFrom)`). */
+export function* ranges(n: number, size: number, from = 0): Generator<[number, number]> {
+  for (let lo = from; lo < n; lo += size) yield [lo, Math.min(n, lo + size)];
 }

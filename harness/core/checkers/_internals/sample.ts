@@ -7,7 +7,8 @@ import type { Fleet } from '../../../../simulators/fleet.ts';
  * the walk visits every device at most once.
  */
 export function sampleDevices(fleet: Fleet, n: number, salt: number, keep: (d: number) => boolean = () => true): number[] {
-  const count = fleet.deviceCount;
+  const base = fleet.deviceFrom;
+  const count = fleet.sliceDevices;
   const out: number[] = [];
   if (count === 0 || n <= 0) return out;
   const step = Math.max(1, Math.floor(count / n));
@@ -15,11 +16,11 @@ export function sampleDevices(fleet: Fleet, n: number, salt: number, keep: (d: n
   for (let i = 0; i < count && out.length < n; i++) {
     // First the evenly spaced devices, then (if the filter rejected some) the rest in order.
     const d = i * step + offset < count ? i * step + offset : undefined;
-    if (d !== undefined && keep(d)) out.push(d);
+    if (d !== undefined && keep(base + d)) out.push(base + d);
   }
   if (out.length < n) {
     const taken = new Set(out);
-    for (let d = 0; d < count && out.length < n; d++) if (!taken.has(d) && keep(d)) out.push(d);
+    for (let d = base; d < base + count && out.length < n; d++) if (!taken.has(d) && keep(d)) out.push(d);
   }
   return out.sort((a, b) => a - b);
 }

@@ -1,0 +1,50 @@
+import { mkdirSync } from 'node:fs';
+import { relative } from 'node:path';
+import { colorEnabled, defaultReportDir, renderTable, writeReports } from '../../../reports/index.ts';
+import { mergeShardReports, readShard } from '../../products/merge/merge-reports.ts';
+import { EXIT, parseCommandArgs, UsageError } from '../usage.ts';
+
+export const MERGE_HELP = `Usage: fleetbed merge DIR... [--report-dir OUT]
+
+Add the reports of a sharded run (fleetbed run --shard i/N, one --report-dir per
+shard) into the report one process would have written: per scenario the shards'
+ledger parts are added into the whole fleet's books, so the totals and the
+ledger digest equal a single-process run of the same seed and size; an
+invariant or threshold holds only if it held on every shard (witnesses pooled).
+Latency percentiles cannot be added: the merged ones are the highest of the
+shards' (an upper bound), max and count are exact.
+
+Writes summary.json, junit.xml and report.html into OUT, prints the table and
+one replay line per failure (without --shard: it replays the whole fleet).
+
+Options:
+  --report-dir OUT   where the merged reports go (default reports/out/<run-id>-merged/)
+  --quiet            print only the table and the report paths
+  -h, --help         this text
+
+Exit codes: 0 every shard passed; 1 a scenario failed on some shard; 2 the
+directories are not the complete, matching shards of one run (FLEETBED_MERGE_INPUT_INVALID).
+`;
+
+export async function merge(argv: string[], out: (line: string) => void): Promise<number> {
+  const { values, positionals } = parseCommandArgs('merge', argv, { 'report-dir': { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, true);
+  if (values.help) {
+    out(MERGE_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length === 0) throw new UsageError('fleetbed merge takes the report directory of every shard, got none.', 'Example: npx fleetbed merge out/shard-1 out/shard-2 out/shard-3 --report-dir out/merged');
+  const shards = positionals.map((dir) => readShard(dir));
+  const report = mergeShardReports(shards, ['fleetbed', 'merge', ...argv].join(' '));
+  if (!values.quiet) process.stderr.write(`fleetbed: merged ${shards.length} shards: ${report.scenarios.length} scenarios, run digest ${report.ledgerDigest.slice(0, 16)}…\n`);
+  const dir = values['report-dir'] ?? defaultReportDir(report.runId);
+  mkdirSync(dir, { recursive: true });
+  const paths = await writeReports(dir, report);
+  out(renderTable(report, { color: colorEnabled({ isTTY: Boolean(process.stdout.isTTY), env: process.env }) }));
+  for (const s of report.scenarios.filter((x) => x.verdict === 'fail')) {
+    for (const inv of s.invariants.filter((i) => i.verdict === 'fail')) out(`FAIL ${s.name} ${inv.id}: replay with: ${s.replay}   (commit ${report.commit})`);
+    if (s.error) out(`FAIL ${s.name}: ${s.error}; replay with: ${s.replay}   (commit ${report.commit})`);
+    for (const th of s.thresholds.filter((t) => t.verdict === 'fail')) out(`FAIL ${s.name} threshold ${th.metric} ${th.expression} (actual ${th.actual}); replay with: ${s.replay}`);
+  }
+  out(`reports: ${Object.values(paths).map((p) => relative(process.cwd(), p)).join(', ')}`);
+  return report.verdict === 'pass' ? EXIT.ok : EXIT.failed;
+}
