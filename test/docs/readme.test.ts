@@ -244,7 +244,8 @@ describe('docs: README.md and docs/*.md stay true', () => {
   });
 
   it('every path a fleetbed command is given exists', () => {
-    const missing = uses.filter((u) => u.path !== undefined && !existsSync(join(ROOT, u.path))).map((u) => u.source);
+    // fleetbed merge is given the report directories the commands before it wrote, not repository paths.
+    const missing = uses.filter((u) => u.path !== undefined && u.command !== 'merge' && !existsSync(join(ROOT, u.path))).map((u) => u.source);
     expect(missing).toEqual([]);
   });
 
