@@ -202,6 +202,18 @@ export const ERROR_CATALOGUE = catalogue({
     exit: 'failed',
     fix: 'Pass a writable --report-dir and check that its disk has space.',
   },
+
+  // fleetbed k6 export | prepare, fleetbed load reconcile (harness/products/k6).
+  FLEETBED_K6_EXPORT_INVALID: {
+    meaning: 'The k6 export directory given with --from is missing, unreadable, of another format version, or its ledger does not match its manifest.',
+    exit: 'usage',
+    fix: 'Point --from at a directory written by `fleetbed k6 export`, or export again with this version of fleetbed.',
+  },
+  FLEETBED_K6_UNSUPPORTED: {
+    meaning: 'The plan or the platform cannot be handed to k6 as asked: a closed-model plan, or a platform whose clock is already past the exported fleet\'s start.',
+    exit: 'usage',
+    fix: 'Export an open-model plan; re-export with --target-url so the fleet starts at the platform\'s clock, or prepare a fresh platform.',
+  },
 });
 
 /** A `FLEETBED_*` error code: a key of {@link ERROR_CATALOGUE}. */

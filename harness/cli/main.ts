@@ -5,6 +5,7 @@ import { attack, ATTACK_HELP } from './commands/attack.ts';
 import { load, LOAD_HELP } from './commands/load.ts';
 import { fixtures, FIXTURES_HELP } from './commands/fixtures.ts';
 import { images, IMAGES_HELP } from './commands/images.ts';
+import { k6, K6_HELP } from './commands/k6.ts';
 import { merge, MERGE_HELP } from './commands/merge.ts';
 import { ERROR_CATALOGUE, ERROR_CODES, EXIT_CLASSES, isFleetbedError } from '../../contract/fleetbed-error.ts';
 import { exitCodeFor } from '../core/errors.ts';
@@ -24,6 +25,7 @@ Commands:
   merge     add the reports of a sharded run into one: fleetbed merge out/shard-1 out/shard-2
   fixtures  cached provisioned, bonded fleets: fleetbed fixtures list | build | prune
   images    build the container images without a registry: fleetbed images build
+  k6        hand a load plan to k6 / k6-operator: fleetbed k6 export scenarios/load/smoke.ts --out DIR
   help      show help for a command: fleetbed help up; every error code: fleetbed help errors
 
 Options:
@@ -42,6 +44,7 @@ const COMMANDS: Record<string, { run: (argv: string[], out: (l: string) => void)
   load: { run: load, help: LOAD_HELP },
   fixtures: { run: fixtures, help: FIXTURES_HELP },
   images: { run: images, help: IMAGES_HELP },
+  k6: { run: k6, help: K6_HELP },
   merge: { run: merge, help: MERGE_HELP },
 };
 

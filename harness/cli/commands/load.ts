@@ -14,8 +14,12 @@ import { loadLoadPlans } from '../../products/load/load-plans.ts';
 import { runLoad } from '../../products/load/run-load.ts';
 import type { ResolvedLoadPlan } from '../../products/load/types.ts';
 import { choiceFlag, EXIT, parseCommandArgs, UsageError } from '../usage.ts';
+import { loadReconcile } from './k6.ts';
 
 export const LOAD_HELP = `Usage: fleetbed load <load plan file> [options]
+       fleetbed load reconcile --from DIR [--database-url URL | --target-url URL]
+                        [--k6-summary FILE] [--report-dir DIR] [--sample N]
+                        (after a k6 run of fleetbed k6 export: fleetbed load reconcile --help)
 
 Play a load plan (scenarios/load/*.ts) against the platform as an open model:
 phone syncs of the seeded fleet arrive at the plan's rate whether or not the
@@ -50,6 +54,7 @@ rate met the SLO); 1 not; 2 bad usage or a plan that does not validate.
 `;
 
 export async function load(argv: string[], out: (line: string) => void): Promise<number> {
+  if (argv[0] === 'reconcile') return loadReconcile(argv.slice(1), out);
   const { values, positionals } = parseCommandArgs(
     'load',
     argv,
