@@ -3,6 +3,7 @@ import { relative } from 'node:path';
 import { colorEnabled, defaultReportDir, renderTable, writeReports } from '../../../reports/index.ts';
 import { mergeShardReports, readShard } from '../../products/merge/merge-reports.ts';
 import { EXIT, parseCommandArgs, UsageError } from '../usage.ts';
+import { printFailures } from './run.ts';
 
 export const MERGE_HELP = `Usage: fleetbed merge DIR... [--report-dir OUT]
 
@@ -40,11 +41,7 @@ export async function merge(argv: string[], out: (line: string) => void): Promis
   mkdirSync(dir, { recursive: true });
   const paths = await writeReports(dir, report);
   out(renderTable(report, { color: colorEnabled({ isTTY: Boolean(process.stdout.isTTY), env: process.env }) }));
-  for (const s of report.scenarios.filter((x) => x.verdict === 'fail')) {
-    for (const inv of s.invariants.filter((i) => i.verdict === 'fail')) out(`FAIL ${s.name} ${inv.id}: replay with: ${s.replay}   (commit ${report.commit})`);
-    if (s.error) out(`FAIL ${s.name}: ${s.error}; replay with: ${s.replay}   (commit ${report.commit})`);
-    for (const th of s.thresholds.filter((t) => t.verdict === 'fail')) out(`FAIL ${s.name} threshold ${th.metric} ${th.expression} (actual ${th.actual}); replay with: ${s.replay}`);
-  }
+  printFailures(report, out);
   out(`reports: ${Object.values(paths).map((p) => relative(process.cwd(), p)).join(', ')}`);
   return report.verdict === 'pass' ? EXIT.ok : EXIT.failed;
 }

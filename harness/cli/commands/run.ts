@@ -173,11 +173,7 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
   const paths = await writeReports(dir, report, reporters as Parameters<typeof writeReports>[2]);
   if (shard) paths.ledger = writeLedgerParts(dir, parts);
   out(renderTable(report, { color: colorEnabled({ isTTY: Boolean(process.stdout.isTTY), env: process.env }) }));
-  for (const s of report.scenarios.filter((x) => x.verdict === 'fail')) {
-    for (const inv of s.invariants.filter((i) => i.verdict === 'fail')) out(`FAIL ${s.name} ${inv.id}: replay with: ${s.replay}   (commit ${report.commit})`);
-    if (s.error) out(`FAIL ${s.name}: ${s.error}; replay with: ${s.replay}   (commit ${report.commit})`);
-    for (const th of s.thresholds.filter((t) => t.verdict === 'fail')) out(`FAIL ${s.name} threshold ${th.metric} ${th.expression} (actual ${th.actual}); replay with: ${s.replay}`);
-  }
+  printFailures(report, out);
   out(`reports: ${Object.values(paths).map((p) => relative(process.cwd(), p)).join(', ')}`);
   return report.verdict === 'pass' ? EXIT.ok : EXIT.failed;
 }
@@ -200,3 +196,12 @@ async function shrinkFailures(report: RunReport, scenarios: ResolvedScenario[], 
   }
 }
 
+
+/** One line per failed invariant, error and threshold, each with the line that replays it (run and merge print these). */
+export function printFailures(report: RunReport, out: (line: string) => void): void {
+  for (const s of report.scenarios.filter((x) => x.verdict === 'fail')) {
+    for (const inv of s.invariants.filter((i) => i.verdict === 'fail')) out(`FAIL ${s.name} ${inv.id}: replay with: ${s.replay}   (commit ${report.commit})`);
+    if (s.error) out(`FAIL ${s.name}: ${s.error}; replay with: ${s.replay}   (commit ${report.commit})`);
+    for (const th of s.thresholds.filter((t) => t.verdict === 'fail')) out(`FAIL ${s.name} threshold ${th.metric} ${th.expression} (actual ${th.actual}); replay with: ${s.replay}`);
+  }
+}
