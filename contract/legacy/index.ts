@@ -1,0 +1,3 @@
+export * from './dialect.ts';
+export * from './dialects.ts';
+export * from './wire.ts';
