@@ -10,6 +10,7 @@ import { loadEmbeddedPostgres } from './_internals/load-embedded-postgres.ts';
 import { ENV_DEFAULTS, resolveOptions, type ResolvedOptions } from './options.ts';
 import { Reaper, type ReapTarget } from './_internals/reaper.ts';
 import type { EmbeddedOptions, Environment, StartedEnvironment } from './types.ts';
+import { startPgFaultProxy, type PgFaultProxy } from '../faults/pg-fault-proxy.ts';
 
 /**
  * Where an embedded environment keeps its files and where its cluster comes from (what a
@@ -74,6 +75,7 @@ export class StartedEmbeddedEnvironment implements StartedEnvironment {
   /** @internal Milliseconds spent copying a restored cluster's data dir (0 without `restore`). */
   restoreMs = 0;
   private stopping: Promise<void> | undefined;
+  private databaseProxy: PgFaultProxy | undefined;
 
   /** @internal Use `new EmbeddedEnvironment(options).start()`. */
   static async boot(options: ResolvedOptions, startOptions: EmbeddedStartOptions = {}): Promise<StartedEmbeddedEnvironment> {
@@ -197,6 +199,34 @@ export class StartedEmbeddedEnvironment implements StartedEnvironment {
     await this.database.start();
   }
 
+  /** SIGKILL the API (primary and workers) mid-whatever, then start it again; resolves when ready. */
+  async killApi(): Promise<void> {
+    await this.api.kill();
+    await this.api.start();
+  }
+
+  /** Crash PostgreSQL (`immediate` shutdown or SIGKILL of every process), then start it: crash recovery replays the WAL. */
+  async crashDatabase(mode: 'immediate' | 'sigkill'): Promise<void> {
+    await this.database.crash(mode);
+    await this.database.start();
+  }
+
+  /**
+   * Put a PostgreSQL-protocol fault proxy between the API and the database
+   * (harness/core/faults/pg-fault-proxy.ts): the proxy starts, and the API restarts to
+   * connect through it. `databaseUrl` stays direct, so checkers read past the faults.
+   * Once per environment; the proxy closes with it.
+   */
+  async attachDatabaseProxy(seed: string): Promise<PgFaultProxy> {
+    if (this.databaseProxy) return this.databaseProxy;
+    const u = new URL(this.databaseUrl);
+    const proxy = await startPgFaultProxy({ targetHost: u.hostname, targetPort: Number(u.port), seed });
+    this.databaseProxy = proxy;
+    this.api.useDatabaseUrl(proxy.urlFor(this.databaseUrl));
+    await this.api.restart();
+    return proxy;
+  }
+
   /**
    * Stop the API, then PostgreSQL, remove the temp dir and dismiss the reaper. Idempotent.
    * If a step fails, the reaper stays armed and finishes the cleanup when this process exits.
@@ -204,6 +234,7 @@ export class StartedEmbeddedEnvironment implements StartedEnvironment {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       await this.api.stop();
+      await this.databaseProxy?.close();
       await this.database.stop();
       await rm(this.workDir, { recursive: true, force: true, maxRetries: 3 });
       this.reaper.dismiss();

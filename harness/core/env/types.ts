@@ -1,3 +1,5 @@
+import type { PgFaultProxy } from '../faults/pg-fault-proxy.ts';
+
 /** The environment providers. */
 export type EnvironmentKind = 'embedded' | 'url' | 'containers';
 
@@ -22,6 +24,12 @@ export interface StartedEnvironment extends AsyncDisposable {
   restartApi?(): Promise<void>;
   /** Stop PostgreSQL and start it again on the same port and data; the data persists. */
   restartDatabase?(): Promise<void>;
+  /** SIGKILL the API (every process of it) and start it again; resolves when ready. */
+  killApi?(): Promise<void>;
+  /** Crash PostgreSQL (immediate shutdown, or SIGKILL of every process) and start it again: crash recovery. */
+  crashDatabase?(mode: 'immediate' | 'sigkill'): Promise<void>;
+  /** Route the API's database connections through a PostgreSQL-protocol fault proxy (the API restarts once). */
+  attachDatabaseProxy?(seed: string): Promise<PgFaultProxy>;
 }
 
 /** A configured, not yet started environment. */

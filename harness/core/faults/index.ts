@@ -11,3 +11,4 @@ export {
 } from './fault-proxy.ts';
 export { FaultSchedule, type ScheduledFault } from './schedule.ts';
 export { FaultError, type FaultErrorCode } from './errors.ts';
+export { startPgFaultProxy, type PgFaultProxy, type PgFaultProxyStats, type DbFaults, type DbFaultRule, type DbLatencyRule } from './pg-fault-proxy.ts';

@@ -70,3 +70,48 @@ describe('FaultSchedule', () => {
     expect(fired).toBeLessThan(150);
   });
 });
+
+describe('crash and database faults', () => {
+  const crash = resolveScenario({
+    name: 'crashes',
+    description: 'Crash faults and database-proxy faults on one timeline.',
+    seed: '9',
+    duration: '1d',
+    faults: [
+      { at: '2h', fault: 'kill-api' },
+      { at: '3h', fault: 'kill-postgres', params: { mode: 'sigkill' } },
+      { at: '4h', fault: 'kill-postgres' },
+      { at: '5h', fault: 'db-reply-lost', duration: '2h', probability: 0.3, count: 5 },
+      { at: '6h', fault: 'db-latency', duration: '1h', params: { ms: 40 } },
+      { at: '6h', fault: 'latency', duration: '1h', params: { ms: 10 } },
+    ],
+  });
+
+  it('turn kills into environment actions, the database mode named, and say what the environment must offer', () => {
+    const s = FaultSchedule.of(crash);
+    expect(s.between(0, 5 * H).map((a) => [a.action, a.label])).toEqual([
+      ['kill-api', 'kill-api at 2h (faults[0])'],
+      ['kill-database', 'kill-postgres (sigkill) at 3h (faults[1])'],
+      ['kill-database', 'kill-postgres (immediate) at 4h (faults[2])'],
+    ]);
+    expect(crash.requires).toEqual({ restartApi: false, restartDatabase: false, faultProxy: true, killApi: true, crashDatabase: true, databaseProxy: true });
+  });
+
+  it('keep database-proxy rules apart from the HTTP proxy\'s', () => {
+    const s = FaultSchedule.of(crash);
+    expect(s.dbFaultsDuring(6 * H, 6.5 * H)).toEqual({
+      latency: { id: 'faults[4]', probability: 1, count: null, ms: 40, jitterMs: 0 },
+      connectionReset: null,
+      replyLost: { id: 'faults[3]', probability: 0.3, count: 5 },
+    });
+    expect(s.proxyFaultsDuring(6 * H, 6.5 * H).latency).toMatchObject({ id: 'faults[5]', ms: 10 });
+    expect(s.dbFaultsDuring(0, H)).toEqual({ latency: null, connectionReset: null, replyLost: null });
+  });
+
+  it('are validated: a kill is a point, its mode one of two, database faults take only their params', () => {
+    const bad = (faults: unknown[]) => () => resolveScenario({ name: 'x', description: 'x', duration: '1d', faults });
+    expect(bad([{ at: '1h', fault: 'kill-api', duration: '1h' }])).toThrow(/faults\[0\]\.duration[\s\S]*happens once/);
+    expect(bad([{ at: '1h', fault: 'kill-postgres', params: { mode: 'gently' } }])).toThrow(/faults\[0\]\.params\.mode/);
+    expect(bad([{ at: '1h', fault: 'db-reply-lost', params: { pathPrefix: '/v2' } }])).toThrow(/faults\[0\]\.params/);
+  });
+});

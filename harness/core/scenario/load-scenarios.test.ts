@@ -37,7 +37,7 @@ describe('loadScenarios: formats', () => {
       duration: '3d',
       durationSeconds: 3 * 86_400,
       fleet: { devices: 2000 },
-      requires: { restartApi: true, restartDatabase: true, faultProxy: true },
+      requires: { restartApi: true, restartDatabase: true, faultProxy: true, killApi: false, crashDatabase: false, databaseProxy: false },
     });
     expect(fromTs.faults.map((f) => [f.fault, f.at])).toEqual([
       ['restart-api', 43_200],

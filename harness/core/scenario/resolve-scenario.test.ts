@@ -38,7 +38,7 @@ describe('resolveScenario: defaults', () => {
       invariants: RUN_INVARIANTS,
       thresholds: {},
       env: {},
-      requires: { restartApi: false, restartDatabase: false, faultProxy: false },
+      requires: { restartApi: false, restartDatabase: false, faultProxy: false, killApi: false, crashDatabase: false, databaseProxy: false },
     });
     expect(Object.isFrozen(s) && Object.isFrozen(s.behaviour) && Object.isFrozen(SCENARIO_DEFAULTS.behaviour)).toBe(true);
   });
@@ -103,7 +103,7 @@ describe('resolveScenario: defaults', () => {
       { index: 1, fault: 'latency', at: 5400, probability: 1, durationSeconds: 3600, count: null, params: { ms: 200, jitterMs: 0 } },
       { index: 2, fault: 'http-5xx', at: 23 * 3600, probability: 1, durationSeconds: 3 * 3600, count: 5, params: { status: 503 } },
     ]);
-    expect(s.requires).toEqual({ restartApi: false, restartDatabase: true, faultProxy: true });
+    expect(s.requires).toEqual({ restartApi: false, restartDatabase: true, faultProxy: true, killApi: false, crashDatabase: false, databaseProxy: false });
   });
 });
 
@@ -138,7 +138,7 @@ describe('resolveScenario: errors name the file, the field, the value and what w
     [{ duration: 86400 }, 'duration must be a duration such as "3d"'],
     [{ duration: '400d' }, 'duration must be whole hours from "1h" to "365d"'],
     // bad faults
-    [{ faults: [{ at: '1h', fault: 'http-500' }] }, 'faults[0].fault must be one of "restart-api", "restart-postgres", "connection-reset", "latency", "http-5xx", "drop-response-after-commit", got "http-500"; did you mean "http-5xx"?'],
+    [{ faults: [{ at: '1h', fault: 'http-500' }] }, 'faults[0].fault must be one of "restart-api", "restart-postgres", "kill-api", "kill-postgres", "connection-reset", "latency", "http-5xx", "drop-response-after-commit", "db-latency", "db-connection-reset", "db-reply-lost", got "http-500"; did you mean "http-5xx"?'],
     [{ faults: [{ at: '2d', fault: 'restart-api' }] }, 'faults[0].at must be a time before the end of the scenario (duration 1d), got "2d"'],
     [{ faults: [{ at: 'noon', fault: 'restart-api' }] }, 'faults[0].at must be an offset from the start such as "3d", "36h", "1d12h" or "90m" (whole numbers, units d/h/m/s, largest first), or { day, hour, minute? } with day 1 the first day, got "noon"'],
     [{ faults: [{ at: { day: 1, hour: 24 }, fault: 'restart-api' }] }, 'faults[0].at.hour must be an integer from 0 to 23, got 24'],

@@ -19,13 +19,20 @@ export const MAX_DURATION_SECONDS = 365 * 86_400;
 export const MIX_TOLERANCE = 0.01;
 
 const TOP_FIELDS = ['name', 'description', 'seed', 'fleet', 'duration', 'behaviour', 'faults', 'invariants', 'thresholds', 'env', 'ota'] as const;
-const FAULT_KINDS: readonly FaultKind[] = ['restart-api', 'restart-postgres', 'connection-reset', 'latency', 'http-5xx', 'drop-response-after-commit'];
+const FAULT_KINDS: readonly FaultKind[] = ['restart-api', 'restart-postgres', 'kill-api', 'kill-postgres', 'connection-reset', 'latency', 'http-5xx', 'drop-response-after-commit', 'db-latency', 'db-connection-reset', 'db-reply-lost'];
+const POINT_FAULTS: readonly FaultKind[] = ['restart-api', 'restart-postgres', 'kill-api', 'kill-postgres'];
+const DB_FAULTS: readonly FaultKind[] = ['db-latency', 'db-connection-reset', 'db-reply-lost'];
 const MIX_LINES = ['adultBrush', 'kidsBrush', 'interdental'] as const;
 const PROBABILITIES = ['syncPerDay', 'latePhones', 'lateSyncPerDay', 'outOfRange', 'retryAfterCommit', 'reinstall', 'twoPhones', 'clockResetPerDay', 'unknownHead'] as const;
 const MATCH_PARAMS = ['method', 'pathPrefix'] as const;
 const PARAMS_BY_FAULT: Record<FaultKind, readonly string[]> = {
   'restart-api': [],
   'restart-postgres': [],
+  'kill-api': [],
+  'kill-postgres': ['mode'],
+  'db-latency': ['ms', 'jitterMs'],
+  'db-connection-reset': [],
+  'db-reply-lost': [],
   'connection-reset': MATCH_PARAMS,
   'drop-response-after-commit': MATCH_PARAMS,
   latency: [...MATCH_PARAMS, 'ms', 'jitterMs'],
@@ -102,7 +109,10 @@ export function resolveScenario(raw: unknown, source = '<inline>'): ResolvedScen
     requires: {
       restartApi: faults.some((f) => f.fault === 'restart-api'),
       restartDatabase: faults.some((f) => f.fault === 'restart-postgres'),
-      faultProxy: faults.some((f) => f.durationSeconds > 0),
+      faultProxy: faults.some((f) => f.durationSeconds > 0 && !DB_FAULTS.includes(f.fault)),
+      killApi: faults.some((f) => f.fault === 'kill-api'),
+      crashDatabase: faults.some((f) => f.fault === 'kill-postgres'),
+      databaseProxy: faults.some((f) => DB_FAULTS.includes(f.fault)),
     },
     ...(ota ? { ota } : {}),
   });
@@ -283,7 +293,7 @@ function resolveFaults(c: Check, raw: unknown, durationSeconds: number): Resolve
     const fault = c.oneOf(`${path}.fault`, f.fault, FAULT_KINDS);
     const at = resolveAt(c, `${path}.at`, f.at, durationSeconds);
     const probability = f.probability === undefined ? d.probability : c.probability(`${path}.probability`, f.probability);
-    const restart = fault === 'restart-api' || fault === 'restart-postgres';
+    const restart = POINT_FAULTS.includes(fault);
     if (restart && f.duration !== undefined) c.fail(`${path}.duration`, `absent: ${fault} happens once, at "at"`, f.duration);
     if (restart && f.count !== undefined) c.fail(`${path}.count`, `absent: ${fault} happens once (use several timeline entries for several restarts)`, f.count);
     let windowSeconds = 0;
@@ -321,10 +331,11 @@ function resolveParams(c: Check, path: string, fault: FaultKind, raw: unknown): 
     c.fail(path, `absent: ${fault} takes no params`, raw);
   }
   const p = c.object(path, raw, allowed, `an object with fields ${allowed.join(', ')}`);
-  const out: { method?: string; pathPrefix?: string; ms?: number; jitterMs?: number; status?: number } = {};
+  const out: { method?: string; pathPrefix?: string; ms?: number; jitterMs?: number; status?: number; mode?: 'immediate' | 'sigkill' } = {};
   if (p.method !== undefined) out.method = c.string(`${path}.method`, p.method, /^[A-Z]+$/, 'an HTTP method in capitals, e.g. "POST"');
   if (p.pathPrefix !== undefined) out.pathPrefix = c.string(`${path}.pathPrefix`, p.pathPrefix, /^\/\S*$/, 'a request path prefix starting with "/", e.g. "/v2/uploads"');
-  if (fault === 'latency') {
+  if (fault === 'kill-postgres') out.mode = p.mode === undefined ? 'immediate' : c.oneOf(`${path}.mode`, p.mode, ['immediate', 'sigkill'] as const);
+  if (fault === 'latency' || fault === 'db-latency') {
     out.ms = p.ms === undefined ? SCENARIO_DEFAULTS.fault.latency.ms : c.integer(`${path}.ms`, p.ms, 0, 60_000);
     out.jitterMs = p.jitterMs === undefined ? SCENARIO_DEFAULTS.fault.latency.jitterMs : c.integer(`${path}.jitterMs`, p.jitterMs, 0, 60_000);
   }

@@ -51,13 +51,33 @@ export interface Behaviour {
 }
 
 /** The faults a scenario timeline can hold. */
-export type FaultKind = 'restart-api' | 'restart-postgres' | 'connection-reset' | 'latency' | 'http-5xx' | 'drop-response-after-commit';
+export type FaultKind =
+  | 'restart-api'
+  | 'restart-postgres'
+  | 'kill-api'
+  | 'kill-postgres'
+  | 'connection-reset'
+  | 'latency'
+  | 'http-5xx'
+  | 'drop-response-after-commit'
+  | DbFaultKind;
 
-/** Faults executed by the runner through the environment (`restartApi()`, `restartDatabase()`): they happen once, at `at`. */
-export type RestartFaultKind = 'restart-api' | 'restart-postgres';
+/**
+ * Faults executed by the runner through the environment: they happen once, at `at`.
+ * `restart-*` are graceful (SIGTERM, a clean PostgreSQL shutdown); `kill-*` are crashes
+ * (SIGKILL of every API process; PostgreSQL's immediate shutdown or SIGKILL, then crash recovery).
+ */
+export type RestartFaultKind = 'restart-api' | 'restart-postgres' | 'kill-api' | 'kill-postgres';
 
-/** Faults the in-process TCP proxy injects into requests during a window of simulated time. */
-export type ProxyFaultKind = Exclude<FaultKind, RestartFaultKind>;
+/**
+ * Faults of the PostgreSQL-protocol proxy between the API and its database, during a
+ * window (harness/core/faults/pg-fault-proxy.ts): a statement delayed; the connection
+ * dropped before a statement reaches PostgreSQL; a write committed and its reply lost.
+ */
+export type DbFaultKind = 'db-latency' | 'db-connection-reset' | 'db-reply-lost';
+
+/** Faults the in-process TCP proxy injects into HTTP requests during a window of simulated time. */
+export type ProxyFaultKind = Exclude<FaultKind, RestartFaultKind | DbFaultKind>;
 
 /** Which requests a proxy fault may hit. Default: every request. */
 export interface RequestMatch {
@@ -84,10 +104,18 @@ interface WindowFault extends FaultAt {
 /** One entry of a scenario's fault timeline, as written. */
 export type FaultInput =
   | (FaultAt & {
-      fault: RestartFaultKind;
+      fault: 'restart-api' | 'restart-postgres' | 'kill-api';
       /** Chance that the restart happens at all (a seeded draw). Default 1. */
       probability?: number;
     })
+  | (FaultAt & {
+      fault: 'kill-postgres';
+      probability?: number;
+      /** `immediate` (default): PostgreSQL's immediate shutdown (SIGQUIT). `sigkill`: SIGKILL of the postmaster and every backend. */
+      params?: { mode?: 'immediate' | 'sigkill' };
+    })
+  | (WindowFault & { fault: 'db-latency'; params?: { /** Added delay per statement in ms. Default 200. */ ms?: number; /** Extra delay drawn from [0, jitterMs]. Default 0. */ jitterMs?: number } })
+  | (WindowFault & { fault: 'db-connection-reset' | 'db-reply-lost' })
   | (WindowFault & { fault: 'latency'; params?: RequestMatch & { /** Added delay in ms. Default 200. */ ms?: number; /** Extra delay drawn uniformly from [0, jitterMs]. Default 0. */ jitterMs?: number } })
   | (WindowFault & { fault: 'http-5xx'; params?: RequestMatch & { /** Status answered instead of forwarding. Default 503. */ status?: number } })
   | (WindowFault & { fault: 'connection-reset' | 'drop-response-after-commit'; params?: RequestMatch });
@@ -146,7 +174,7 @@ export interface ResolvedFault {
   /** Most requests hit in the window; `null`: no limit (and always for restarts). */
   readonly count: number | null;
   /** Kind-specific parameters with defaults filled: latency `ms`/`jitterMs`, http-5xx `status`; `method`/`pathPrefix` when given. */
-  readonly params: Readonly<{ method?: string; pathPrefix?: string; ms?: number; jitterMs?: number; status?: number }>;
+  readonly params: Readonly<{ method?: string; pathPrefix?: string; ms?: number; jitterMs?: number; status?: number; mode?: 'immediate' | 'sigkill' }>;
 }
 
 /** A scenario after defaults are filled and every field validated. Deeply frozen. */
@@ -170,7 +198,7 @@ export interface ResolvedScenario {
   readonly thresholds: Readonly<Record<string, readonly string[]>>;
   readonly env: Readonly<EnvHints>;
   /** What the environment must offer, derived from the fault timeline. */
-  readonly requires: Readonly<{ restartApi: boolean; restartDatabase: boolean; faultProxy: boolean }>;
+  readonly requires: Readonly<{ restartApi: boolean; restartDatabase: boolean; faultProxy: boolean; killApi: boolean; crashDatabase: boolean; databaseProxy: boolean }>;
   /** Present for an OTA scenario: `fleetbed run` hands it to harness/core/ota. */
   readonly ota?: ResolvedOta;
 }

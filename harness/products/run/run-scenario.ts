@@ -2,7 +2,8 @@ import type { ScenarioResult, ScenarioMetrics } from '../../../reports/types.ts'
 import type { StartedEnvironment } from '../../core/env/types.ts';
 import { runFleet, type FleetRunResult, type FleetSetupState } from '../../core/fleet/run-fleet.ts';
 import type { ProgressOptions } from '../../core/fleet/progress.ts';
-import { FaultSchedule, startFaultProxy, type FaultProxy } from '../../core/faults/index.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FaultSchedule, startFaultProxy, type FaultProxy, type PgFaultProxy } from '../../core/faults/index.ts';
 import { toFleetOptions } from '../../core/scenario/to-fleet-options.ts';
 import type { ResolvedScenario } from '../../core/scenario/types.ts';
 import { evaluateThresholds } from '../../core/thresholds/index.ts';
@@ -46,6 +47,7 @@ export async function runScenario(scenario: ResolvedScenario, options: RunScenar
   const history = new RunHistory(simulatedSeconds > 4 * 86_400 ? 6 * 3600 : 3600);
   const schedule = FaultSchedule.of(scenario);
   let proxy: FaultProxy | undefined;
+  let dbProxy: PgFaultProxy | undefined;
   let startMs: number | undefined;
   let lastT = 0;
   /** A restart in progress: it overlaps the uploads of the next slot (mid-upload), and is awaited before the next fault. */
@@ -53,7 +55,11 @@ export async function runScenario(scenario: ResolvedScenario, options: RunScenar
   const run = async (): Promise<{ parts: ScenarioRunParts; extra: FleetRunResult }> => {
     if (scenario.requires.restartApi && !env.restartApi) throw new Error(`scenario ${scenario.name} restarts the API, which the ${env.kind} environment cannot do; use --env embedded`);
     if (scenario.requires.restartDatabase && !env.restartDatabase) throw new Error(`scenario ${scenario.name} restarts PostgreSQL, which the ${env.kind} environment cannot do; use --env embedded`);
+    if (scenario.requires.killApi && !env.killApi) throw new Error(`scenario ${scenario.name} kills the API, which the ${env.kind} environment cannot do; use --env embedded`);
+    if (scenario.requires.crashDatabase && !env.crashDatabase) throw new Error(`scenario ${scenario.name} crashes PostgreSQL, which the ${env.kind} environment cannot do; use --env embedded`);
+    if (scenario.requires.databaseProxy && !env.attachDatabaseProxy) throw new Error(`scenario ${scenario.name} faults the API's database connections, which needs a proxy between them that only the embedded environment sets up; use --env embedded`);
     if (scenario.requires.faultProxy) proxy = await startFaultProxy({ target: env.apiUrl, seed: scenario.seed });
+    if (scenario.requires.databaseProxy) dbProxy = await env.attachDatabaseProxy!(scenario.seed);
     // Simulated time 0 is the platform clock when the scenario starts (the fleet starts there too).
     startMs = await platformClock(env.apiUrl);
     const halfway = simulatedSeconds / 2;
@@ -73,12 +79,13 @@ export async function runScenario(scenario: ResolvedScenario, options: RunScenar
           for (const f of schedule.between(lastT, t)) {
             history.faults.push({ t: f.at, label: f.label });
             log(`fault: ${f.label}`);
-            if (f.action === 'restart-api' || f.action === 'restart-database') {
+            if (f.action !== 'open' && f.action !== 'close') {
               await restarting;
-              restarting = f.action === 'restart-api' ? env.restartApi!() : env.restartDatabase!();
+              restarting = pointFault(env, f.action, scenario.faults[f.index]!.params.mode ?? 'immediate');
             }
           }
           if (proxy) proxy.setFaults(schedule.proxyFaultsDuring(lastT, Math.max(t, lastT + 1)));
+          if (dbProxy) dbProxy.setFaults(schedule.dbFaultsDuring(lastT, Math.max(t, lastT + 1)));
           if (env.databaseUrl && history.eventSnapshot === undefined && t >= halfway) {
             history.eventSnapshot = await snapshotEvents(env.databaseUrl);
             history.eventSnapshotAt = t;
@@ -93,6 +100,7 @@ export async function runScenario(scenario: ResolvedScenario, options: RunScenar
     });
     await restarting;
     proxy?.clearFaults();
+    dbProxy?.clearFaults();
 
     const ctxEnv = { apiUrl: env.apiUrl, ...(env.databaseUrl ? { databaseUrl: env.databaseUrl } : {}) };
     if (scenario.invariants.includes('PRIV-2')) {
@@ -115,6 +123,7 @@ export async function runScenario(scenario: ResolvedScenario, options: RunScenar
       replays: t.replays,
       faults: history.faults,
       ...(proxy ? { faultProxy: { ...proxy.stats } } : {}),
+      ...(dbProxy ? { databaseFaultProxy: { ...dbProxy.stats } } : {}),
       phases: fleet.phases,
     };
     return { extra: fleet, parts: { ledgerDigest: fleet.ledgerDigest, invariants, thresholds, metrics, timeline: history.timeline(simulatedSeconds) } };
@@ -131,6 +140,26 @@ export async function runScenario(scenario: ResolvedScenario, options: RunScenar
   });
   return fleet ? { fleet, result } : { result };
 }
+
+/**
+ * Start a point fault through the environment. A kill happens a moment into the next
+ * slot's uploads (they overlap it: requests and group commits are in flight when it lands).
+ */
+function pointFault(env: StartedEnvironment, action: 'restart-api' | 'restart-database' | 'kill-api' | 'kill-database', mode: 'immediate' | 'sigkill'): Promise<void> {
+  switch (action) {
+    case 'restart-api':
+      return env.restartApi!();
+    case 'restart-database':
+      return env.restartDatabase!();
+    case 'kill-api':
+      return sleep(KILL_DELAY_MS).then(() => env.killApi!());
+    case 'kill-database':
+      return sleep(KILL_DELAY_MS).then(() => env.crashDatabase!(mode));
+  }
+}
+
+/** How far into a slot's uploads a kill lands, ms. */
+const KILL_DELAY_MS = 30;
 
 async function platformClock(apiUrl: string): Promise<number> {
   const res = await fetch(`${apiUrl}/testbed/clock`);

@@ -126,6 +126,22 @@ export class ApiProcess {
     signalGroup(pid, 'SIGKILL'); // stragglers in the group, e.g. cluster workers
   }
 
+  /**
+   * SIGKILL the whole process group (the primary and its cluster workers) at once, with
+   * no chance to finish a request or a commit: a crash, not a shutdown. Idempotent.
+   */
+  async kill(): Promise<void> {
+    const pid = this.child?.pid;
+    if (pid === undefined) return;
+    signalGroup(pid, 'SIGKILL');
+    await this.exited;
+  }
+
+  /** The database URL the API is started with from its next start on (the database fault proxy's). */
+  useDatabaseUrl(url: string): void {
+    this.options.databaseUrl = url;
+  }
+
   /** Stop, then start again on the same port. */
   async restart(): Promise<void> {
     await this.stop();

@@ -168,6 +168,35 @@ export class EmbeddedDatabase {
     this.options.onPidChange(undefined);
   }
 
+  /**
+   * Crash the database. `immediate`: SIGQUIT to the postmaster, PostgreSQL's immediate
+   * shutdown — every backend ends at once, no checkpoint, so the next start replays the WAL.
+   * `sigkill`: SIGKILL to the postmaster and every process it started, as an OOM killer or a
+   * power cut would. Resolves once they are gone; `start()` then runs crash recovery.
+   */
+  async crash(mode: 'immediate' | 'sigkill'): Promise<void> {
+    const child = this.postmaster();
+    if (!child || !isRunning(child)) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    if (mode === 'immediate') child.kill('SIGQUIT');
+    else {
+      const pids = child.pid === undefined ? [] : await descendants(child.pid);
+      child.kill('SIGKILL');
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      // Orphaned backends hold the shared memory the next postmaster needs: wait until none is left.
+      for (let i = 0; i < 200 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 10));
+    }
+    await exited;
+    if (this.pg) (this.pg as unknown as { process?: ChildProcess }).process = undefined;
+    this.options.onPidChange(undefined);
+  }
+
   /** Create a database owned by the superuser. */
   async createDatabase(name: string): Promise<void> {
     const client = new pg.Client({ connectionString: this.url('postgres') });
@@ -209,4 +238,34 @@ export class EmbeddedDatabase {
 
 function isRunning(child: ChildProcess): boolean {
   return child.exitCode === null && child.signalCode === null;
+}
+
+/** Every process below `pid` (Linux /proc; elsewhere none). */
+async function descendants(pid: number): Promise<number[]> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const parent = new Map<number, number>();
+  for (const name of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => '');
+    const m = /\) \S (\d+)/.exec(stat);
+    if (m) parent.set(Number(name), Number(m[1]));
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const [c, pp] of parent) if (pp === p) {
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
