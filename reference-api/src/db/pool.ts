@@ -13,6 +13,12 @@ export function createPool(databaseUrl: string, max: number): pg.Pool {
   const pool = new pg.Pool({ connectionString: databaseUrl, max, idleTimeoutMillis: 30_000, options: '-c plan_cache_mode=force_generic_plan' });
   // An idle client losing its connection (PostgreSQL restarted) must not crash the API.
   pool.on('error', () => {});
+  // Nor may a checked-out one: pg-pool listens for errors only while a client is idle, so a
+  // connection dropped between two statements of a transaction (or after a failed query,
+  // before release) emitted an unhandled 'error' and killed the process. The statement in
+  // flight still fails with the error; the pool discards the broken client on release.
+  // Found by the database fault proxy (db-connection-reset, issue #18).
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 
