@@ -81,7 +81,7 @@ export async function runScenario(scenario: ResolvedScenario, options: RunScenar
             log(`fault: ${f.label}`);
             if (f.action !== 'open' && f.action !== 'close') {
               await restarting;
-              restarting = pointFault(env, f.action, scenario.faults[f.index]!.params.mode ?? 'immediate');
+              restarting = pointFault(env, f.action, scenario.faults.find((x) => x.index === f.index)?.params.mode ?? 'immediate');
             }
           }
           if (proxy) proxy.setFaults(schedule.proxyFaultsDuring(lastT, Math.max(t, lastT + 1)));
