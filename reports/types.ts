@@ -173,6 +173,8 @@ export interface AttackResult {
   request?: AttackRequest;
   /** The response, for a case that got through (or changed state). */
   response?: AttackResponse;
+  /** `fleetbed run` with a security suite in its directory: the line that replays this case alone. */
+  replay?: string;
 }
 
 /** One run of an OTA scenario's baseline counterfactual (`metrics.ota.baselineCounterfactual[]`): the same seed and images with `baselineDays` of fleet-health telemetry before the rollout. */

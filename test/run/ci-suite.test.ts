@@ -25,6 +25,9 @@ it('npx fleetbed run scenarios/ci passes on the reference API', async () => {
       expect(s.invariants.filter((i: { verdict: string }) => i.verdict === 'pass').length, s.name).toBeGreaterThan(0);
       expect(s.metrics.recordsStored, s.name).toBeGreaterThan(0);
     }
+    // One gate: the attack catalogue runs inside the same run (scenarios/ci/forged-phone-attacks.ts).
+    expect(summary.attacks.length).toBeGreaterThanOrEqual(100);
+    expect(summary.attacks.filter((a: { verdict: string; stateUnchanged: boolean }) => a.verdict !== 'refused' || !a.stateUnchanged)).toEqual([]);
     const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
     expect(junit).toMatch(/<testsuites[^>]*failures="0"/);
   } finally {

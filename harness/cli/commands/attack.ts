@@ -4,7 +4,7 @@ import { defaultReportDir, resolveReporters, writeReports } from '../../../repor
 import { ATTACK_CASES } from '../../products/attack/cases/index.ts';
 import { attackReport, runAttacks, type CaseOutcome } from '../../products/attack/run-attacks.ts';
 import { loadCapture, replayCapture } from '../../products/attack/replay.ts';
-import { loadAttackSuites, SuiteError } from '../../products/attack/suite.ts';
+import { caseSelected, casesOfSuites, loadAttackSuites, SuiteError } from '../../products/attack/suite.ts';
 import { renderAttackTable } from '../../products/attack/terminal.ts';
 import type { AttackCase } from '../../products/attack/types.ts';
 import { checkEnvironmentOptions, resolveEnvironment } from '../../core/env/index.ts';
@@ -77,8 +77,8 @@ export async function attack(argv: string[], out: (line: string) => void): Promi
     throw err;
   }
   if (suites.length === 0) throw new UsageError(`no security suite under ${positionals[0]}.`);
-  const matches = (c: AttackCase, sel: string[]) => sel.some((s) => c.id === s || (s.endsWith('-') && c.id.startsWith(s)));
-  let cases = ATTACK_CASES.filter((c) => suites.some((s) => s.cases === 'all' || matches(c, s.cases)));
+  const matches = (c: AttackCase, sel: string[]) => caseSelected(c.id, sel);
+  let cases = casesOfSuites(ATTACK_CASES, suites);
   if (values.only) {
     const only = values.only.split(',').map((s) => s.trim()).filter(Boolean);
     const unknown = only.filter((s) => !ATTACK_CASES.some((c) => matches(c, [s])));

@@ -15,6 +15,10 @@ import { writeLedgerParts } from '../../products/merge/ledger-parts.ts';
 import { encodeLedgerPart } from '../../../simulators/ledger.ts';
 import { FleetHttp } from '../../core/fleet/http.ts';
 import { captureLine } from '../../products/attack/capture.ts';
+import { ATTACK_CASES } from '../../products/attack/cases/index.ts';
+import { runAttacks } from '../../products/attack/run-attacks.ts';
+import { asAttackSuite, caseSelected, casesOfSuites, SuiteError, type AttackSuite } from '../../products/attack/suite.ts';
+import { resolveEnvironment } from '../../core/env/index.ts';
 import { closeSync, openSync, writeSync } from 'node:fs';
 
 /** Record the fleet driver's requests into `file` (NDJSON, secrets redacted); returns the stop function (→ count). */
@@ -40,8 +44,11 @@ function startCapture(file: string): () => number {
 export const RUN_HELP = `Usage: fleetbed run <scenario file or directory> [options]
 
 Run scenarios — a simulated stretch of fleet life with faults — against the
-platform and check the invariants of docs/design.md. A release passes only if
-every invariant and threshold holds.
+platform and check the invariants of docs/design.md. Security suites in the
+same directory (files exporting defineAttackSuite, as scenarios/ci holds one)
+run too, after the scenarios, against a fresh platform. A release passes only
+if every invariant and threshold holds and every attack is refused with no
+side effect: one verdict, one junit.xml, one exit code.
 
 Options:
   --seed S              override every scenario's seed (decimal or 0x… u64)
@@ -114,23 +121,28 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
   const reporters = values.reporters ? values.reporters.split(',').map((s) => s.trim()) : undefined;
   if (reporters) resolveReporters(reporters);
   let scenarios: ResolvedScenario[];
+  const found: Array<{ file: string; suite: unknown }> = [];
+  let suites: Array<{ file: string; suite: AttackSuite }> = [];
   try {
     const overrides = {
       ...(values.devices !== undefined ? { devices: parseDevicesOption(values.devices) } : {}),
       ...(values.seed !== undefined ? { seed: parseSeedOption(values.seed) } : {}),
       ...(values.duration !== undefined ? { duration: parseDurationOption(values.duration) } : {}),
     };
-    scenarios = (await loadScenarios(positionals[0]!)).map((s) => applyOverrides(s, overrides));
+    scenarios = (await loadScenarios(positionals[0]!, { attackSuites: found })).map((s) => applyOverrides(s, overrides));
+    suites = found.map((f) => ({ file: f.file, suite: asAttackSuite(f.suite, f.file) }));
   } catch (err) {
     if (err instanceof ScenarioError) throw new UsageError(err.message, err.file === 'command line' ? 'Nothing was started. Run "fleetbed run --help" for the flags it takes.' : 'Nothing was started. Fix the scenario and run again.');
+    if (err instanceof SuiteError) throw new UsageError(err.message, 'Nothing was started. Security suites export default defineAttackSuite({...}); see scenarios/security/.');
     throw err;
   }
-  if (scenarios.length === 0) throw new UsageError(`no scenario files under ${positionals[0]}.`, 'Scenario files end in .ts, .json, .yaml or .yml.');
+  if (scenarios.length === 0 && suites.length === 0) throw new UsageError(`no scenario files under ${positionals[0]}.`, 'Scenario files end in .ts, .json, .yaml or .yml.');
   const shard = shardFlag(values.shard);
   if (shard && values.shrink) throw new UsageError('--shrink re-runs a failing scenario whole, which a shard cannot: drop --shrink, or merge the shards and replay the failure without --shard.');
   if (shard) {
     // OTA scenarios judge the whole fleet at once (the health gate), so they do not split: shard 1 runs them whole.
     scenarios = scenarios.filter((s) => !s.ota || shard.index === 1).map((s) => (s.ota ? s : { ...s, shard }));
+    if (shard.index !== 1) suites = []; // attack suites, like OTA scenarios, run on shard 1 only
     if (scenarios.length === 0) throw new UsageError(`every scenario under ${positionals[0]} is an OTA scenario, and those run whole on shard 1/${shard.count} only: this shard has nothing to do.`, 'Run OTA scenarios without --shard.');
   }
 
@@ -165,6 +177,7 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
   });
 
   if (stopCapture) log(`captured ${stopCapture()} requests into ${values.capture}`);
+  if (suites.length > 0) await runGateAttacks(report, suites, environment, replayFlags, log);
   if (values.shrink && report.verdict === 'fail') await shrinkFailures(report, scenarios, environment, replayFlags, log);
 
   const dir = values['report-dir'] ?? defaultReportDir(report.runId);
@@ -197,8 +210,38 @@ async function shrinkFailures(report: RunReport, scenarios: ResolvedScenario[], 
 }
 
 
+/**
+ * The security suites of the directory, as part of the same gate: every case they select
+ * runs against a fresh platform (as `fleetbed attack` runs it), its results go into the
+ * report's `attacks` (so into junit.xml and report.html), and one that got through or
+ * changed state fails the run. The replay line of each failure is its `fleetbed attack`.
+ */
+async function runGateAttacks(report: RunReport, suites: Array<{ file: string; suite: AttackSuite }>, environment: EnvironmentOptions, replayFlags: string[], log: (l: string) => void): Promise<void> {
+  const cases = casesOfSuites(ATTACK_CASES, suites.map((s) => s.suite));
+  const t0 = performance.now();
+  log(`attacks: ${cases.length} cases of ${suites.map((s) => s.file).join(', ')} against a fresh platform`);
+  const running = await resolveEnvironment(environment).start();
+  try {
+    if (!running.testMode) throw new UsageError('the security suites need a platform in test mode (the state digest is a testbed hook).');
+    const run = await runAttacks({ apiUrl: running.apiUrl, factorySecret: running.factorySecret, cases, seed: suites[0]!.suite.seed });
+    const fileOf = (id: string) => suites.find((s) => s.suite.cases === 'all' || caseSelected(id, s.suite.cases))!.file;
+    const flags = replayFlags.filter((_, i, a) => a[i] !== '--shard' && a[i - 1] !== '--shard');
+    report.attacks = run.results.map(({ reason: _r, ...a }) => ({ ...a, replay: ['npx fleetbed attack', fileOf(a.id), '--only', a.id, ...flags].join(' ') }));
+  } finally {
+    await running.stop();
+  }
+  const failed = report.attacks.filter((a) => a.verdict === 'got-through' || !a.stateUnchanged).length;
+  log(`attacks: ${report.attacks.length - failed} of ${report.attacks.length} refused with no side effect in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  // The verdict is the scenarios' and the attacks' together (a directory of suites alone: the attacks').
+  report.verdict = failed === 0 && (report.scenarios.length === 0 || report.verdict === 'pass') ? 'pass' : 'fail';
+  report.wallSeconds = Math.round((report.wallSeconds + (performance.now() - t0) / 1000) * 100) / 100;
+}
+
 /** One line per failed invariant, error and threshold, each with the line that replays it (run and merge print these). */
 export function printFailures(report: RunReport, out: (line: string) => void): void {
+  for (const a of report.attacks ?? []) {
+    if (a.verdict === 'got-through' || !a.stateUnchanged) out(`FAIL attack ${a.id} (${a.class}): expected ${a.expected}, got ${a.got}${a.stateUnchanged || /state changed/.test(a.got) ? '' : ', state changed'}; replay with: ${a.replay ?? `npx fleetbed attack scenarios/security --only ${a.id}`}   (commit ${report.commit})`);
+  }
   for (const s of report.scenarios.filter((x) => x.verdict === 'fail')) {
     for (const inv of s.invariants.filter((i) => i.verdict === 'fail')) out(`FAIL ${s.name} ${inv.id}: replay with: ${s.replay}   (commit ${report.commit})`);
     if (s.error) out(`FAIL ${s.name}: ${s.error}; replay with: ${s.replay}   (commit ${report.commit})`);

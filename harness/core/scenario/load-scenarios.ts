@@ -13,6 +13,12 @@ export const SCENARIO_EXTENSIONS = Object.freeze(['.ts', '.mts', '.json', '.yaml
 export interface LoadScenariosOptions {
   /** Paths in messages and in `scenario.file` are relative to this directory. Default: `process.cwd()`. */
   cwd?: string;
+  /**
+   * Collect security suites here instead of refusing them: a `.ts` file whose default export
+   * is `defineAttackSuite({...})` (`kind: 'attack-suite'`) is pushed with its path, so one
+   * directory can hold a release gate's scenarios and its attack suites (`fleetbed run`).
+   */
+  attackSuites?: Array<{ file: string; suite: unknown }>;
 }
 
 /**
@@ -42,6 +48,13 @@ export async function loadScenarios(pathOrDir: string, options: LoadScenariosOpt
   const scenarios: ResolvedScenario[] = [];
   const byName = new Map<string, string>();
   for (const file of files) {
+    if (options.attackSuites && /\.m?ts$/i.test(file)) {
+      const value = await importDefault(file, display(cwd, file));
+      if (typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'attack-suite') {
+        options.attackSuites.push({ file: display(cwd, file), suite: value });
+        continue;
+      }
+    }
     const scenario = await loadScenarioFile(file, { cwd });
     const other = byName.get(scenario.name);
     if (other !== undefined) {

@@ -42,3 +42,23 @@ export async function loadAttackSuites(path: string): Promise<AttackSuite[]> {
   }
   return suites;
 }
+
+/** `value` (a file's default export) as a suite; throws {@link SuiteError} naming the file when it is not one. */
+export function asAttackSuite(value: unknown, file: string): AttackSuite {
+  const v = value as Partial<AttackSuite> | null;
+  if (!v || v.kind !== 'attack-suite') throw new SuiteError(`${file} does not export default defineAttackSuite({...}).`);
+  if (typeof v.name !== 'string' || !/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(v.name)) throw new SuiteError(`${file}: name must be a kebab-case string, e.g. "forged-phone".`);
+  if (!Number.isSafeInteger(v.seed)) throw new SuiteError(`${file}: seed must be an integer.`);
+  if (v.cases !== 'all' && !(Array.isArray(v.cases) && v.cases.every((c) => typeof c === 'string'))) throw new SuiteError(`${file}: cases must be 'all' or a list of case ids and id prefixes ("tamper-").`);
+  return v as AttackSuite;
+}
+
+/** Whether case `id` is selected by `sel`: an exact id, or a prefix ending in "-". */
+export function caseSelected(id: string, sel: readonly string[]): boolean {
+  return sel.some((s) => id === s || (s.endsWith('-') && id.startsWith(s)));
+}
+
+/** The catalogue cases the suites select, in catalogue order. */
+export function casesOfSuites<C extends { id: string }>(catalogue: readonly C[], suites: readonly AttackSuite[]): C[] {
+  return catalogue.filter((c) => suites.some((s) => s.cases === 'all' || caseSelected(c.id, s.cases)));
+}
