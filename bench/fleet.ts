@@ -6,7 +6,7 @@ import { calibrateHost, formatCalibration } from './host-calibration.ts';
 import { parsePgSet, PG_STATS_SETTINGS, pgStatsReport, pgStatsReset } from './pg-stats.ts';
 
 /**
- * npm run bench:fleet -- --devices N [--seed S] [--days D] [--workers W] [--api-workers A] [--no-drain] [--pg-stats] [--pg-set name=value …] (--help lists them all)
+ * npm run bench:fleet -- --devices N [--seed S] [--days D] [--shard I/N] [--workers W] [--api-workers A] [--no-drain] [--pg-stats] [--pg-set name=value …] (--help lists them all)
  *
  * Starts the embedded environment (PostgreSQL + the reference API with A worker
  * processes), provisions and bonds N devices, simulates D days, uploads
@@ -30,11 +30,17 @@ for the full path). It first measures the
 host's unit costs, as npm run bench:host does (not counted in wallSeconds; the
 summary's "host"). Progress goes to stderr; the last line of stdout is one JSON
 summary. Exit 0 when the books balance, 1 when they do not (the violations and
-a replay line go to stderr), 2 on bad input.`,
+a replay line go to stderr), 2 on bad input. With --shard I/N it sets up and
+drives only the I-th of N slices of the fleet's households (docs/sharding.md):
+the summary's "shard" names the slice, its records and rates are the slice's,
+and its ledgerDigest is the slice's own (N shards' digests differ from each
+other and from the whole fleet's; fleetbed run/load --shard and fleetbed merge
+add shards up).`,
   flags: {
     devices: flag.devices('devices in the fleet: 500, 10k, 1m', { default: 10_000 }),
     seed: flag.int('root seed: the same seed gives the same ledger digest', { default: 1, placeholder: 'S' }),
     days: flag.int('simulated days', { default: 1, placeholder: 'D' }),
+    shard: flag.shard("drive only the I-th of N slices of the fleet's households (1-based)"),
     workers: flag.int('requests in flight at most', { default: 64, min: 1, placeholder: 'W' }),
     'api-workers': flag.int('API worker processes', { default: 2, min: 1, placeholder: 'A' }),
     'db-pool': flag.int('database connections per API worker', { default: 16, min: 1, placeholder: 'P' }),
@@ -49,7 +55,9 @@ a replay line go to stderr), 2 on bad input.`,
   },
 });
 
-const { devices, seed, days } = values;
+const { devices, seed, days, shard } = values;
+// The fleet as every part sees it: the shard is a fleet option (so part of a fixture's key too).
+const fleet = { seed, devices, ...(shard ? { shard } : {}) };
 const keyCache = values['key-cache'];
 const pgSettings = { ...(values['pg-stats'] ? PG_STATS_SETTINGS : {}), ...values['pg-set'] };
 
@@ -63,7 +71,7 @@ const host = await calibrateHost().catch((err: Error) => {
 if (host) process.stderr.write(`[fleet] ${formatCalibration(host)}\n`);
 const started = performance.now();
 const fleetEnv = await startFleetEnvironment({
-  fleet: { seed, devices },
+  fleet,
   environment: {
     workers: values['api-workers'],
     startupTimeoutMs: 120_000,
@@ -93,7 +101,7 @@ const sysAtStart = sysSecondsByGroup(groups);
 try {
   const r = await runFleet({
     environment: env,
-    fleet: { seed, devices },
+    fleet,
     days,
     drain: !values['no-drain'],
     workers: values.workers,
@@ -109,7 +117,8 @@ try {
   const kernelCpuShare = Object.fromEntries(Object.keys(groups).map((g) => [g, round((sysNow[g]! - sysAtStart[g]!) / Math.max(0.01, cpuNow[g]! - cpuAtStart[g]!))]));
   // All three groups' CPU from the fleet's start to its reconciliation: per device, and as cores kept busy on average.
   const cpuTotal = Object.keys(groups).reduce((sum, g) => sum + cpuNow[g]! - cpuAtStart[g]!, 0);
-  const cpuMsPerDevice = round((cpuTotal * 1000) / Math.max(1, devices));
+  const sliceDevices = r.fleet.sliceDevices;
+  const cpuMsPerDevice = round((cpuTotal * 1000) / Math.max(1, sliceDevices));
   const coresBusy = round(cpuTotal / Math.max(0.01, (performance.now() - cpuClockStart) / 1000));
   const records = r.totals.relayed;
   if (!r.ok) {
@@ -122,6 +131,8 @@ try {
     devices: r.devices,
     households: r.households,
     phones: r.phones,
+    // The slice this process drove: everything below (records, rates, the digest) is the slice's.
+    ...(shard ? { shard: { index: shard.index, count: shard.count, households: r.fleet.hhTo - r.fleet.hhFrom, devices: sliceDevices, phones: r.fleet.phoneTo - r.fleet.phoneFrom, deviceFrom: r.fleet.deviceFrom, deviceTo: r.fleet.deviceTo } } : {}),
     simulatedDays: r.simulatedDays,
     records,
     produced: r.totals.produced,
@@ -155,6 +166,7 @@ try {
     ledgerDigest: r.ledgerDigest,
     host,
   };
+  if (shard) process.stderr.write(`[fleet] shard ${shard.index}/${shard.count}: households ${r.fleet.hhFrom}..${r.fleet.hhTo - 1} (${sliceDevices} of ${r.devices} devices); ledgerDigest ${r.ledgerDigest.slice(0, 16)}… is the slice's own\n`);
   exitCode = r.ok ? 0 : 1;
   if (values['pg-stats']) for (const line of await pgStatsReport(env.databaseUrl)) process.stderr.write(`[pg-stats] ${line}\n`);
   await env.stop();

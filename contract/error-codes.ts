@@ -123,9 +123,9 @@ export const ERROR_CATALOGUE = catalogue({
 
   // Merging shard reports (harness/products/merge).
   FLEETBED_MERGE_INPUT_INVALID: {
-    meaning: 'The directories given to `fleetbed merge` are not the complete, matching reports of one sharded run: a shard missing or there twice, different shard counts, seeds, fleet sizes or commits, a summary.json that is not a shard\'s, or a ledger part that is damaged; nothing was written.',
+    meaning: 'The directories given to `fleetbed merge` are not the complete, matching reports of one sharded run: a shard missing or there twice, different shard counts, seeds, fleet sizes, plans or commits, run and load reports mixed, a summary.json that is not a shard\'s, or a ledger part that is damaged; nothing was written.',
     exit: 'usage',
-    fix: 'Give every shard\'s --report-dir of the same `fleetbed run --shard i/N` (same scenarios, seed, size and commit), once each; re-run a shard whose files are damaged.',
+    fix: 'Give every shard\'s --report-dir of the same `fleetbed run --shard i/N` or `fleetbed load --shard i/N` (same scenarios or plan, seed, size and commit), once each; re-run a shard whose files are damaged.',
   },
 
   // Fleet fixtures (harness/core/fixtures).
@@ -201,6 +201,13 @@ export const ERROR_CATALOGUE = catalogue({
     meaning: 'A report directory or file could not be written (permissions, a path through a file, a full disk).',
     exit: 'failed',
     fix: 'Pass a writable --report-dir and check that its disk has space.',
+  },
+
+  // The load product (harness/products/load).
+  FLEETBED_LOAD_SHARD_UNSUPPORTED: {
+    meaning: '`fleetbed load --shard i/N` was asked for a load that does not split into independent processes: a closed-model plan (its syncs come as fast as the platform answers, so which syncs happen depends on timing) or --find-max (a search for the knee needs one process to see every step); nothing was started.',
+    exit: 'usage',
+    fix: 'Shard an open-model plan (constant, ramping, fleet-day, thundering-herd, outage-backlog); run a closed plan or --find-max whole, without --shard.',
   },
 
   // fleetbed k6 export | prepare, fleetbed load reconcile (harness/products/k6).

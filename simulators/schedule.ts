@@ -22,12 +22,14 @@ export function endOfDayS(f: Fleet, day: number): number {
 
 /**
  * The slots of day `day` that have syncs, in time order. Each phone's open time
- * is a pure draw, so the plan is the same on every run of a seed.
+ * is a pure draw, so the plan is the same on every run of a seed. Phones
+ * `phoneFrom..phoneTo-1`: this process's slice unless a range is given (a
+ * sharded load generator plans the whole fleet's day to keep its own share).
  */
-export function planDay(f: Fleet, day: number): SlotPlan[] {
+export function planDay(f: Fleet, day: number, phoneFrom = f.phoneFrom, phoneTo = f.phoneTo): SlotPlan[] {
   const dayStart = f.dayZeroS + day * 86_400;
   const keys: number[] = [];
-  for (let p = f.phoneFrom; p < f.phoneTo; p++) {
+  for (let p = phoneFrom; p < phoneTo; p++) {
     const t = opensAppAt(f, p, day);
     if (t >= 0) keys.push((t - dayStart) * 0x1_0000_0000 + p);
   }

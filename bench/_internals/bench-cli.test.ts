@@ -100,6 +100,25 @@ describe('benchCli: values', () => {
   });
 });
 
+describe('benchCli: --shard I/N, as every fleetbed command reads it', () => {
+  const spec = { name: 'demo', purpose: 'p', flags: { shard: flag.shard("drive only the I-th of N slices of the fleet's households") } };
+  const sink = (io: { stderr: string }): BenchIo => ({ out: () => {}, err: (t) => void (io.stderr += t), exit: (code) => { throw new Exit(code); } });
+
+  it('is shown as --shard I/N, absent is undefined, and 2/3 is the 2nd of 3', () => {
+    let help = '';
+    expect(() => benchCli(spec, ['--help'], { ...sink({ stderr: '' }), out: (t) => void (help += t) })).toThrow('exit 0');
+    expect(help).toMatch(/^ {2}--shard I\/N +drive only the I-th of N slices/m);
+    expect(benchCli(spec, [], sink({ stderr: '' }))).toEqual({ shard: undefined });
+    expect(benchCli(spec, ['--shard', '2/3'], sink({ stderr: '' }))).toEqual({ shard: { index: 2, count: 3 } });
+  });
+
+  it.each([['3/2'], ['0/2'], ['2'], ['1/5000']])('refuses %s with the form and exit 2', (value) => {
+    const io = { stderr: '' };
+    expect(() => benchCli(spec, ['--shard', value], sink(io))).toThrow('exit 2');
+    expect(io.stderr).toContain(`bench:demo: --shard must be i/n with 1 ≤ i ≤ n ≤ 4096 (the i-th of n slices of the fleet's households), got "${value}".`);
+  });
+});
+
 describe('benchCli: bad usage exits 2 with the bench, what was wrong and the --help hint on stderr', () => {
   it.each([
     [['--probe-ms', '10'], '--probe-ms must be an integer from 50 to 60000, got "10".'],

@@ -11,6 +11,8 @@ export type BenchFlags = Record<string, Flag<unknown>>;
 export interface BenchSpec<F extends BenchFlags> {
   /** The npm script's suffix: `fleet` for `npm run bench:fleet`. */
   name: string;
+  /** The npm script, when it is not `bench:<name>` (e.g. `soak`). */
+  script?: string;
   /** What it measures, in one line. */
   purpose: string;
   /** More about it for the help (what it prints, exit codes); optional. */
@@ -37,9 +39,14 @@ const PROCESS_IO: BenchIo = {
   exit: (code) => process.exit(code),
 };
 
+/** The npm script a spec is run by. */
+function scriptOf(spec: { name: string; script?: string }): string {
+  return spec.script ?? `bench:${spec.name}`;
+}
+
 /** `Run "npm run bench:NAME -- --help" …`: the line under every usage error. */
-function helpHint(name: string): string {
-  return `Run "npm run bench:${name} -- --help" for the flags it takes.`;
+function helpHint(script: string): string {
+  return `Run "npm run ${script} -- --help" for the flags it takes.`;
 }
 
 /** The `--help` text: purpose, usage line, about, then every flag with its placeholder, description and default. */
@@ -51,9 +58,9 @@ export function benchUsage<F extends BenchFlags>(spec: BenchSpec<F>): string {
   rows.push(['-h, --help', 'this text']);
   const width = Math.max(...rows.map(([left]) => left.length)) + 2;
   return [
-    `bench:${spec.name} — ${spec.purpose}`,
+    `${scriptOf(spec)} — ${spec.purpose}`,
     '',
-    `Usage: npm run bench:${spec.name} -- [options]`,
+    `Usage: npm run ${scriptOf(spec)} -- [options]`,
     ...(spec.about ? ['', spec.about.trim()] : []),
     '',
     'Options:',
@@ -89,7 +96,7 @@ export function benchCli<F extends BenchFlags>(spec: BenchSpec<F>, argv: string[
     args = parseBenchArgs(spec, argv);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    io.err(`bench:${spec.name}: ${err.message}\n${helpHint(spec.name)}\n`);
+    io.err(`${scriptOf(spec)}: ${err.message}\n${helpHint(scriptOf(spec))}\n`);
     return io.exit(EXIT.usage);
   }
   if (args.help) {

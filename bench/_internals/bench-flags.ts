@@ -1,5 +1,5 @@
 import { UsageError } from '../../harness/core/errors.ts';
-import { devicesFlag, integerRange, intFlag, seedFlag } from '../../harness/core/flags.ts';
+import { devicesFlag, integerRange, intFlag, seedFlag, shardFlag, type ShardFlag } from '../../harness/core/flags.ts';
 
 /**
  * One flag of a bench: how the help shows it and how its text becomes a value.
@@ -57,6 +57,11 @@ export const flag = {
   /** A u64 seed (decimal or 0x-hex), as canonical decimal text. */
   seed<D extends string | undefined = undefined>(description: string, options: { default?: D; placeholder?: string } = {}): Defaulted<string, D> {
     return valueFlag<string>(description, options.placeholder ?? 'S', options.default, (text, name) => seedFlag(name, text)!, options.default) as Defaulted<string, D>;
+  },
+
+  /** A shard `I/N` as every fleetbed command reads it (`--shard 2/3`: the 2nd of 3 slices); undefined when absent. */
+  shard(description: string): Flag<ShardFlag | undefined> {
+    return valueFlag<ShardFlag>(description, 'I/N', undefined, (text) => shardFlag(text)!, undefined);
   },
 
   /** Integers separated by commas (`4,8,16`), each from `min` (default 0) to `max`. */

@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { relative } from 'node:path';
-import { defaultReportDir, writeReports } from '../../../reports/index.ts';
+import { defaultReportDir, writeReports, type RunReport } from '../../../reports/index.ts';
 import { writeLoadHtml } from '../../../reports/load-html.ts';
+import type { LoadSummary } from '../../../reports/load-summary.ts';
+import { encodeLedgerPart } from '../../../simulators/ledger.ts';
 import { checkEnvironmentOptions } from '../../core/env/check-environment-options.ts';
 import { ENVIRONMENT_KINDS } from '../../core/env/options.ts';
 import { ScenarioError } from '../../core/scenario/errors.ts';
@@ -12,8 +14,10 @@ import { LOAD_METRICS } from '../../products/load/defaults.ts';
 import { startDashboard } from '../../products/load/dashboard.ts';
 import { loadLoadPlans } from '../../products/load/load-plans.ts';
 import { runLoad } from '../../products/load/run-load.ts';
+import { checkShardable } from '../../products/load/shard-plan.ts';
 import type { ResolvedLoadPlan } from '../../products/load/types.ts';
-import { choiceFlag, EXIT, parseCommandArgs, UsageError } from '../usage.ts';
+import { writeLedgerParts } from '../../products/merge/ledger-parts.ts';
+import { choiceFlag, EXIT, parseCommandArgs, shardFlag, UsageError } from '../usage.ts';
 import { loadReconcile } from './k6.ts';
 
 export const LOAD_HELP = `Usage: fleetbed load <load plan file> [options]
@@ -46,6 +50,12 @@ Options:
   --dashboard-port N    port of the dashboard (default 0: any free port)
   --no-fixture          set the fleet up through the API even when a matching
                         fleet fixture exists (embedded environment)
+  --shard I/N           drive only the I-th of N disjoint slices of the fleet's
+                        households: the whole plan's schedule, keeping the
+                        arrivals of the slice's phones, so the N shards together
+                        offer exactly the plan's rate; writes the shard's ledger
+                        part beside the reports for fleetbed merge (docs/sharding.md).
+                        Open-model plans only: not closed plans, not --find-max
   --quiet               no progress lines
   -h, --help            this text
 
@@ -69,6 +79,7 @@ export async function load(argv: string[], out: (line: string) => void): Promise
       dashboard: { type: 'boolean' },
       'no-fixture': { type: 'boolean' },
       'dashboard-port': { type: 'string' },
+      shard: { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -92,6 +103,8 @@ export async function load(argv: string[], out: (line: string) => void): Promise
     throw err;
   }
   if (values.slo !== undefined) plan = { ...plan, slo: parseSlo(values.slo) };
+  const shard = shardFlag(values.shard);
+  if (shard) checkShardable(plan, { findMax: Boolean(values['find-max']), shard });
   const port = values['dashboard-port'] === undefined ? 0 : Number(values['dashboard-port']);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(`--dashboard-port must be a port from 0 to 65535, got ${JSON.stringify(values['dashboard-port'])}.`);
   const environment = checkEnvironmentOptions({ ...(env ? { env } : {}), ...(values['target-url'] ? { targetUrl: values['target-url'] } : {}) });
@@ -102,11 +115,12 @@ export async function load(argv: string[], out: (line: string) => void): Promise
   const dashboard = values.dashboard ? await startDashboard({ plan, port }) : undefined;
   if (dashboard) out(`dashboard: ${dashboard.url}`);
   try {
-    const { report, load: summary } = await runLoad({
+    const { report, load: summary, part } = await runLoad({
       plan,
       environment,
       findMax: Boolean(values['find-max']),
       ...(values['no-fixture'] ? { fixture: 'none' as const } : {}),
+      ...(shard ? { shard } : {}),
       command: ['fleetbed', 'load', ...argv].join(' '),
       replayFlags: values['target-url'] ? ['--target-url', values['target-url']] : [],
       progress: { enabled: !quiet },
@@ -118,22 +132,32 @@ export async function load(argv: string[], out: (line: string) => void): Promise
     mkdirSync(dir, { recursive: true });
     const paths = await writeReports(dir, report, ['json', 'junit']);
     paths.html = await writeLoadHtml(dir, summary);
-    const s = report.scenarios[0]!;
-    out(`${s.verdict === 'pass' ? 'PASS' : 'FAIL'} ${plan.name}: ${summary.verdict.text}`);
-    out(`  target ${summary.target.syncsPerSecond ?? 'closed'} syncs/s, achieved ${summary.achieved.syncsPerSecond} syncs/s (${summary.achieved.recordsPerSecond} records/s); ${summary.couldNotStartInTime.count} could not start in time`);
-    for (const r of summary.routes.filter((x) => x.count > 0)) out(`  ${r.route}: p50 ${r.p50} ms  p90 ${r.p90} ms  p99 ${r.p99} ms  p99.9 ${r.p999} ms  max ${r.max} ms  (${r.count})`);
-    out(`  errors: ${(summary.errors.rate * 100).toFixed(3)} %  ${JSON.stringify(summary.errors.byOutcome)}`);
-    out(`  generator: ${summary.generator.cpuMicrosPerUpload} µs CPU per upload, ${summary.generator.cpuCores} cores; platform CPU s ${JSON.stringify(summary.cpu.secondsByGroup)}`);
-    if (summary.database.reachable) out(`  database: ${summary.database.bytesPerRecord} bytes per record, ${summary.database.bytesPerSimulatedDay > 0 ? `${summary.database.bytesPerSimulatedDay} bytes per simulated day` : `per simulated day not measured (the phase spans ${summary.database.simulatedDays} days of virtual time, under an hour)`}`);
-    if (summary.findMax) out(`  find-max: ${summary.findMax.fleet.text}`);
-    out(`  ING-1 ${s.invariants[0]!.verdict} (${summary.ledger.method}: ${summary.ledger.storedOnPlatform} stored, ${summary.ledger.mismatches} mismatches); ledger ${summary.ledger.digest.slice(0, 12)}; fleet ${summary.fixture === 'reused' ? 'from a fixture' : 'built through the API'}`);
-    for (const t of s.thresholds.filter((x) => x.verdict === 'fail')) out(`FAIL ${plan.name} threshold ${t.metric} ${t.expression} (actual ${t.actual}); replay with: ${s.replay}`);
-    if (s.invariants[0]!.verdict === 'fail') out(`FAIL ${plan.name} ING-1: replay with: ${s.replay}   (commit ${report.commit})`);
+    if (part) paths.ledger = writeLedgerParts(dir, new Map([[plan.name, encodeLedgerPart(part)]]));
+    printLoadSummary(report, summary, out);
     out(`reports: ${Object.values(paths).map((p) => relative(process.cwd(), p)).join(', ')}`);
-    return s.verdict === 'pass' ? EXIT.ok : EXIT.failed;
+    return report.scenarios[0]!.verdict === 'pass' ? EXIT.ok : EXIT.failed;
   } finally {
     await dashboard?.close();
   }
+}
+
+/** What `fleetbed load` (and `fleetbed merge` of load shards) prints about a load run: the verdict, rates, latency, errors, costs, the ledger, and one line per failure with its replay line. */
+export function printLoadSummary(report: RunReport, summary: LoadSummary, out: (line: string) => void): void {
+  const s = report.scenarios[0]!;
+  const name = summary.plan.name;
+  out(`${s.verdict === 'pass' ? 'PASS' : 'FAIL'} ${name}: ${summary.verdict.text}`);
+  if (summary.shard) out(`  shard ${summary.shard.index}/${summary.shard.count}: ${summary.shard.households} households, ${summary.shard.devices} devices, ${summary.shard.phones} phones; ${summary.shard.arrivals} of the plan's ${summary.shard.planArrivals} arrivals`);
+  if (summary.merged) out(`  merged ${summary.merged.count} shards: counts, rates and the ledger added up; latency percentiles are the highest shard's (an upper bound)`);
+  out(`  target ${summary.target.syncsPerSecond ?? 'closed'} syncs/s, achieved ${summary.achieved.syncsPerSecond} syncs/s (${summary.achieved.recordsPerSecond} records/s); ${summary.couldNotStartInTime.count} could not start in time`);
+  for (const r of summary.routes.filter((x) => x.count > 0)) out(`  ${r.route}: p50 ${r.p50} ms  p90 ${r.p90} ms  p99 ${r.p99} ms  p99.9 ${r.p999} ms  max ${r.max} ms  (${r.count})`);
+  out(`  errors: ${(summary.errors.rate * 100).toFixed(3)} %  ${JSON.stringify(summary.errors.byOutcome)}`);
+  out(`  generator: ${summary.generator.cpuMicrosPerUpload} µs CPU per upload, ${summary.generator.cpuCores} cores; platform CPU s ${JSON.stringify(summary.cpu.secondsByGroup)}`);
+  if (summary.database.reachable) out(`  database: ${summary.database.bytesPerRecord} bytes per record, ${summary.database.bytesPerSimulatedDay > 0 ? `${summary.database.bytesPerSimulatedDay} bytes per simulated day` : `per simulated day not measured (the phase spans ${summary.database.simulatedDays} days of virtual time, under an hour)`}`);
+  if (summary.findMax) out(`  find-max: ${summary.findMax.fleet.text}`);
+  out(`  ING-1 ${s.invariants[0]!.verdict} (${summary.ledger.method}: ${summary.ledger.storedOnPlatform} stored, ${summary.ledger.mismatches} mismatches); ledger ${summary.ledger.digest.slice(0, 12)}; fleet ${summary.fixture === 'reused' ? 'from a fixture' : 'built through the API'}`);
+  for (const t of s.thresholds.filter((x) => x.verdict === 'fail')) out(`FAIL ${name} threshold ${t.metric} ${t.expression} (actual ${t.actual}); replay with: ${s.replay}`);
+  if (s.invariants[0]!.verdict === 'fail') out(`FAIL ${name} ING-1: replay with: ${s.replay}   (commit ${report.commit})`);
+  if (s.error) out(`FAIL ${name}: ${s.error}; replay with: ${s.replay}   (commit ${report.commit})`);
 }
 
 /** `--slo "p(99)<500,rate<0.001"`: bare percentiles are upload latency, a bare rate is failed requests; `metric:expr` names any load metric. */

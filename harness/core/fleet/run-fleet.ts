@@ -79,6 +79,7 @@ export type FleetSetupOptions = Pick<FleetRunOptions, 'environment' | 'fleet' | 
 
 /** What {@link setUpFleet} did: the state to keep, and how long each phase took. */
 export interface FleetSetupResult extends FleetSetupState {
+  /** Devices, households (accounts) and phones set up: the whole fleet's, or a sharded fleet's slice's. */
   devices: number;
   households: number;
   phones: number;
@@ -224,7 +225,7 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
       phases,
       phaseCpu,
       wallSeconds: seconds(started),
-      replay: `npm run bench:fleet -- --devices ${fleet.deviceCount} --seed ${fleet.seed} --days ${o.days}`,
+      replay: `npm run bench:fleet -- --devices ${fleet.deviceCount} --seed ${fleet.seed} --days ${o.days}${fleet.sharded ? ` --shard ${fleetOptions.shard.index}/${fleetOptions.shard.count}` : ''}`,
       fleet,
       ledger,
     };
@@ -260,7 +261,8 @@ export async function setUpFleet(options: FleetSetupOptions): Promise<FleetSetup
     t = performance.now();
     await provisionAndBond(ctx, o.chunkDevices);
     phases.provisionAndBond = seconds(t);
-    return { startMs, app: app.toBuffer(), stats: { accounts: stats.accounts, signIns: stats.signIns, bonds: stats.bonds }, devices: fleet.deviceCount, households: fleet.householdCount, phones: fleet.phoneCount, phases };
+    // What the platform now holds: the whole fleet, or a shard's slice (`fleet.shard`), whose fixture a restore checks against these counts.
+    return { startMs, app: app.toBuffer(), stats: { accounts: stats.accounts, signIns: stats.signIns, bonds: stats.bonds }, devices: fleet.sliceDevices, households: fleet.hhTo - fleet.hhFrom, phones: fleet.phoneTo - fleet.phoneFrom, phases };
   } finally {
     await http.close();
   }

@@ -23,6 +23,12 @@ export interface Schedule {
   closed?: { concurrency: number; durationMs: number; natural: NaturalSyncs };
   /** What the plan means, in words, for the report. */
   describe: string;
+  /**
+   * Measured arrivals of the whole plan. `arrivals.count` unless the fleet is sharded: a
+   * shard plays the whole plan's schedule keeping the arrivals of its own phones, so the
+   * shards' counts (and their `targetPerSecond`, second by second) add up to the plan's.
+   */
+  planArrivals: number;
 }
 
 /**
@@ -44,12 +50,24 @@ export interface ArrivalSource {
   virtualSpanS(): number;
 }
 
-/** The schedule of `arrival` over `fleet` (whose clock starts at `fleet.startS`). */
+/**
+ * The schedule of `arrival` over `fleet` (whose clock starts at `fleet.startS`).
+ *
+ * A sharded fleet (`--shard i/n`) gets the whole plan's schedule — built from the whole
+ * fleet's natural syncs, exactly as one process builds it — with only the arrivals (and
+ * prelude syncs) of its own phones kept, each at its intended time. The shards' arrivals
+ * partition the plan's: together they offer exactly the plan's rate, second by second, and
+ * every household sees the same syncs in the same order as in one process, so the ledger
+ * parts add up to the single-process ledger. Shard i's share of the rate is the share of the
+ * plan's arrivals that fall to its phones (close to its share of the fleet's phones).
+ * The closed model does not split (shard-plan.ts refuses it).
+ */
 export function buildSchedule(fleet: Fleet, arrival: ResolvedArrival, seed: number): Schedule {
-  const natural = new NaturalSyncs(fleet);
+  const natural = new NaturalSyncs(fleet, { wholeFleet: true });
+  const keep = fleet.sharded ? (phone: number) => phone >= fleet.phoneFrom && phone < fleet.phoneTo : undefined;
   switch (arrival.shape) {
     case 'constant':
-      return fromRates(fleet, natural, arrival.shape, [{ from: arrival.rate, to: arrival.rate, ms: arrival.durationMs }], `${arrival.rate} syncs/s for ${arrival.durationMs / 1000} s`);
+      return fromRates(fleet, natural, arrival.shape, [{ from: arrival.rate, to: arrival.rate, ms: arrival.durationMs }], `${arrival.rate} syncs/s for ${arrival.durationMs / 1000} s`, keep);
     case 'ramping': {
       let from = arrival.startRate;
       const stages = arrival.stages.map((s) => {
@@ -57,13 +75,13 @@ export function buildSchedule(fleet: Fleet, arrival: ResolvedArrival, seed: numb
         from = s.target;
         return st;
       });
-      return fromRates(fleet, natural, arrival.shape, stages, `ramping ${[arrival.startRate, ...arrival.stages.map((s) => s.target)].join(' → ')} syncs/s over ${stages.reduce((a, s) => a + s.ms, 0) / 1000} s`);
+      return fromRates(fleet, natural, arrival.shape, stages, `ramping ${[arrival.startRate, ...arrival.stages.map((s) => s.target)].join(' → ')} syncs/s over ${stages.reduce((a, s) => a + s.ms, 0) / 1000} s`, keep);
     }
     case 'fleet-day': {
       const end = fleet.startS + arrival.days * 86_400;
       const slots = natural.until(end);
       const realMs = slots.map((s) => ((s.vt - fleet.startS) * 1000) / arrival.compress);
-      return finish(arrival.shape, [], slots, realMs, (arrival.days * 86_400_000) / arrival.compress, `the fleet's own day${arrival.days > 1 ? ` × ${arrival.days}` : ''}, ${arrival.compress}× faster than real time`);
+      return finish(arrival.shape, [], slots, realMs, (arrival.days * 86_400_000) / arrival.compress, `the fleet's own day${arrival.days > 1 ? ` × ${arrival.days}` : ''}, ${arrival.compress}× faster than real time`, keep);
     }
     case 'thundering-herd': {
       const at = nextOccurrence(fleet, arrival.atS);
@@ -72,7 +90,7 @@ export function buildSchedule(fleet: Fleet, arrival: ResolvedArrival, seed: numb
       for (let p = 0; p < fleet.phoneCount; p++) if (keyedDraw(seed, p) / 2 ** 32 < arrival.share) phones.push(p);
       const order = seededOrder(seed ^ 0x4e52_4448, phones);
       const slots = order.map((phone) => ({ phone, vt: at }));
-      return finish(arrival.shape, prelude, slots, spread(slots.length, arrival.overMs), arrival.overMs, `every phone${arrival.share < 1 ? ` (share ${arrival.share})` : ''} opens the app at ${hhmm(arrival.atS)} after an app release, within ${arrival.overMs / 1000} s`);
+      return finish(arrival.shape, prelude, slots, spread(slots.length, arrival.overMs), arrival.overMs, `every phone${arrival.share < 1 ? ` (share ${arrival.share})` : ''} opens the app at ${hhmm(arrival.atS)} after an app release, within ${arrival.overMs / 1000} s`, keep);
     }
     case 'outage-backlog': {
       const down = nextOccurrence(fleet, arrival.fromS);
@@ -86,7 +104,7 @@ export function buildSchedule(fleet: Fleet, arrival: ResolvedArrival, seed: numb
       const slots = [...backlog, ...after];
       const realMs = [...spread(backlog.length, arrival.overMs), ...after.map((s) => arrival.overMs + ((s.vt - up) * 1000) / arrival.compress)];
       const afterMs = (arrival.afterHours * 3_600_000) / arrival.compress;
-      return finish(arrival.shape, prelude, slots, realMs, arrival.overMs + afterMs, `the platform was down ${arrival.hours} h from ${hhmm(arrival.fromS)}; ${backlog.length} phones that missed ${missed.length} syncs return within ${arrival.overMs / 1000} s, then ${arrival.afterHours} h of the fleet's day at ${arrival.compress}×`);
+      return finish(arrival.shape, prelude, slots, realMs, arrival.overMs + afterMs, `the platform was down ${arrival.hours} h from ${hhmm(arrival.fromS)}; ${backlog.length} phones that missed ${missed.length} syncs return within ${arrival.overMs / 1000} s, then ${arrival.afterHours} h of the fleet's day at ${arrival.compress}×`, keep);
     }
     case 'closed':
       return {
@@ -95,8 +113,10 @@ export function buildSchedule(fleet: Fleet, arrival: ResolvedArrival, seed: numb
         arrivals: new FixedArrivals(new Float64Array(0), new Uint32Array(0), new Uint32Array(0)),
         targetPerSecond: [],
         durationMs: arrival.durationMs,
-        closed: { concurrency: arrival.concurrency, durationMs: arrival.durationMs, natural },
+        // The slice's own syncs: a closed model is refused with --shard (shard-plan.ts), and never runs another shard's phones.
+        closed: { concurrency: arrival.concurrency, durationMs: arrival.durationMs, natural: new NaturalSyncs(fleet) },
         describe: `closed model: ${arrival.concurrency} phones sync back to back for ${arrival.durationMs / 1000} s`,
+        planArrivals: 0,
       };
   }
 }
@@ -112,12 +132,28 @@ export function constantSchedule(fleet: Fleet, natural: NaturalSyncs, rate: numb
  * ({@link RateArrivals}), so 200,000 syncs/s for a minute costs a window of memory, not
  * twelve million arrivals prepared up front.
  */
-function fromRates(fleet: Fleet, natural: NaturalSyncs, shape: ResolvedArrival['shape'], stages: Array<{ from: number; to: number; ms: number }>, describe: string): Schedule {
-  void fleet;
+function fromRates(fleet: Fleet, natural: NaturalSyncs, shape: ResolvedArrival['shape'], stages: Array<{ from: number; to: number; ms: number }>, describe: string, keep?: (phone: number) => boolean): Schedule {
   const curve = new RateCurve(stages);
   const seconds = Math.max(1, Math.ceil(curve.durationMs / 1000));
   const targetPerSecond = Array.from({ length: seconds }, (_, sec) => curve.countBefore(Math.min(curve.durationMs, (sec + 1) * 1000)) - curve.countBefore(sec * 1000));
-  return { shape, prelude: [], arrivals: new RateArrivals(curve, natural), targetPerSecond, durationMs: curve.durationMs, describe };
+  if (!keep) return { shape, prelude: [], arrivals: new RateArrivals(curve, natural), targetPerSecond, durationMs: curve.durationMs, describe, planArrivals: curve.count };
+  // A shard: one pass over the whole plan's arrivals counts its own, and the second each is
+  // due in (by the whole plan's per-second counts, so the shards' seconds add up exactly);
+  // the arrivals themselves are generated a window at a time, as without shards.
+  const whole = new NaturalSyncs(fleet, { wholeFleet: true });
+  const mine = new Array<number>(seconds).fill(0);
+  let count = 0;
+  let sec = 0;
+  let nextSecondAt = targetPerSecond[0]!;
+  for (let k = 0; k < curve.count; k++) {
+    const slot = whole.next();
+    if (!slot) throw new RangeError(`the fleet made no sync for a year of virtual time after arrival ${k}: it has no phones that sync`);
+    while (k >= nextSecondAt && sec + 1 < seconds) nextSecondAt += targetPerSecond[++sec]!;
+    if (!keep(slot.phone)) continue;
+    mine[sec]!++;
+    count++;
+  }
+  return { shape, prelude: [], arrivals: new RateArrivals(curve, natural, count, keep), targetPerSecond: mine, durationMs: curve.durationMs, describe, planArrivals: curve.count };
 }
 
 /** A piecewise-linear rate over real time: Λ and its inverse. */
@@ -179,12 +215,17 @@ class RateArrivals implements ArrivalSource {
   #stage = 0;
   #firstVt = -1;
   #lastVt = -1;
+  /** Arrivals of the whole curve taken so far (a shard skips those of other shards' phones). */
+  #k = 0;
 
+  /** `count` and `keep`: a shard's arrivals, those of the whole curve whose phone `keep` accepts (`count` of them). */
   constructor(
     readonly curve: RateCurve,
     readonly natural: NaturalSyncs,
+    count = curve.count,
+    readonly keep?: (phone: number) => boolean,
   ) {
-    this.count = curve.count;
+    this.count = count;
   }
 
   get horizon(): number {
@@ -228,9 +269,11 @@ class RateArrivals implements ArrivalSource {
       this.#len -= drop;
     }
     while (this.#base + this.#len < end) {
-      const k = this.#base + this.#len;
+      const k = this.#k++;
+      if (k >= this.curve.count) throw new RangeError(`arrival ${this.#base + this.#len} of ${this.count} is past the curve's ${this.curve.count} arrivals: the shard's count does not match its phones`);
       const slot = this.natural.next();
       if (!slot) throw new RangeError(`the fleet made no sync for a year of virtual time after arrival ${k}: it has no phones that sync`);
+      if (this.keep && !this.keep(slot.phone)) continue;
       const t = this.curve.timeOf(k, this.#stage);
       this.#stage = t.stage;
       this.#realMs[this.#len] = t.ms;
@@ -271,21 +314,23 @@ class FixedArrivals implements ArrivalSource {
   }
 }
 
-function finish(shape: ResolvedArrival['shape'], prelude: SyncSlot[], slots: SyncSlot[], realMs: number[], durationMs: number, describe: string): Schedule {
+/** The schedule of a whole plan's arrivals (`slots` at `realMs`); with `keep`, a shard's: the arrivals and prelude syncs of its phones. */
+function finish(shape: ResolvedArrival['shape'], prelude: SyncSlot[], slots: SyncSlot[], realMs: number[], durationMs: number, describe: string, keep?: (phone: number) => boolean): Schedule {
   const n = slots.length;
-  const a = new FixedArrivals(new Float64Array(n), new Uint32Array(n), new Uint32Array(n));
   const order = Array.from({ length: n }, (_, i) => i);
   // Stable by real time; ties keep the simulation's order.
   order.sort((x, y) => realMs[x]! - realMs[y]! || x - y);
+  const kept = keep ? order.filter((i) => keep(slots[i]!.phone)) : order;
+  const a = new FixedArrivals(new Float64Array(kept.length), new Uint32Array(kept.length), new Uint32Array(kept.length));
   const seconds = Math.max(1, Math.ceil(durationMs / 1000));
   const targetPerSecond = new Array<number>(seconds).fill(0);
-  order.forEach((from, to) => {
+  kept.forEach((from, to) => {
     a.realMsOf[to] = realMs[from]!;
     a.phoneOf[to] = slots[from]!.phone;
     a.vtOf[to] = slots[from]!.vt;
     targetPerSecond[Math.min(seconds - 1, Math.floor(realMs[from]! / 1000))]!++;
   });
-  return { shape, prelude, arrivals: a, targetPerSecond, durationMs, describe };
+  return { shape, prelude: keep ? prelude.filter((s) => keep(s.phone)) : prelude, arrivals: a, targetPerSecond, durationMs, describe, planArrivals: n };
 }
 
 /** n arrivals over `ms`, most at once: the density falls linearly to zero (arrival k at ms·(1 − √(1 − k/n))). */

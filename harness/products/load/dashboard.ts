@@ -2,8 +2,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { renderLoadHtml } from '../../../reports/load-html.ts';
 import type { LoadObserver } from './run-load.ts';
-import type { LoadSummary } from './summary.ts';
-import type { WindowPoint } from './measure.ts';
+import type { LoadSummary, WindowPoint } from '../../../reports/load-summary.ts';
 import type { ResolvedLoadPlan } from './types.ts';
 
 /** A running dashboard: its URL, the observer to hand to runLoad, and how to end it. */

@@ -1,11 +1,5 @@
 import pg from 'pg';
-
-/** Bytes of one table and its indexes. */
-export interface TableSize {
-  table: string;
-  tableBytes: number;
-  indexBytes: number;
-}
+import type { TableSize } from '../../../reports/load-summary.ts';
 
 /** Table and index sizes of the platform's `public` schema (read-only; needs the database URL). */
 export async function tableSizes(databaseUrl: string): Promise<TableSize[]> {

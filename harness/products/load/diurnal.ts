@@ -1,21 +1,14 @@
 import type { Fleet } from '../../../simulators/fleet.ts';
+import type { DiurnalCurve } from '../../../reports/load-summary.ts';
 import { NaturalSyncs } from './natural-syncs.ts';
 
-/** The fleet's day as the behaviour model makes it: syncs per hour of the (UTC) day. */
-export interface DiurnalCurve {
-  /** Mean syncs in each hour 0–23 over the sampled days. */
-  hourly: number[];
-  syncsPerDevicePerDay: number;
-  /** Busiest hour's rate over the day's mean rate. */
-  peakFactor: number;
-  peakHour: number;
-  /** The 07:00–08:00 hour's rate over the day's mean rate. */
-  morningFactor: number;
-}
-
-/** Sample `days` whole days after the first (the first is cut short by the fleet's start). Pure. */
+/**
+ * Sample `days` whole days after the first (the first is cut short by the fleet's start).
+ * Pure. Always the whole fleet's day, on a shard too: the curve belongs to the behaviour
+ * model, so every shard reports the same one.
+ */
 export function diurnalCurve(fleet: Fleet, days = 3): DiurnalCurve {
-  const natural = new NaturalSyncs(fleet);
+  const natural = new NaturalSyncs(fleet, { wholeFleet: true });
   const from = fleet.dayZeroS + 86_400;
   natural.until(from);
   const hourly = new Array<number>(24).fill(0);

@@ -1,6 +1,7 @@
 import { setClock } from '../../core/fleet/drive.ts';
 import type { ArrivalSource, Schedule } from './arrivals.ts';
-import type { LoadMeasure, WindowPoint } from './measure.ts';
+import type { WindowPoint } from '../../../reports/load-summary.ts';
+import type { LoadMeasure } from './measure.ts';
 import type { SyncDriver } from './sync-driver.ts';
 
 export interface PlayOptions {

@@ -1,13 +1,14 @@
 import type { Fleet } from '../../../simulators/fleet.ts';
 import { evaluateThresholds } from '../../core/thresholds/evaluate-thresholds.ts';
 import { constantSchedule, type Schedule } from './arrivals.ts';
-import { devicesAt, type DiurnalCurve } from './diurnal.ts';
+import type { DiurnalCurve } from '../../../reports/load-summary.ts';
+import { devicesAt } from './diurnal.ts';
 import { playSchedule, type PlayResult } from './engine.ts';
 import { LoadMeasure, round } from './measure.ts';
 import { generatorHealth } from './generator-health.ts';
 import { NaturalSyncs } from './natural-syncs.ts';
 import type { LoadObserver } from './run-load.ts';
-import type { FindMaxResult, FindMaxStep } from './summary.ts';
+import type { FindMaxResult, FindMaxStep } from '../../../reports/load-summary.ts';
 import type { SyncDriver } from './sync-driver.ts';
 import type { ResolvedLoadPlan } from './types.ts';
 

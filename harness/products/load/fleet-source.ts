@@ -1,9 +1,7 @@
 import { signUpHouseholds } from '../../core/fleet/accounts.ts';
 import type { FleetContext } from '../../core/fleet/context.ts';
 import { provisionAndBond } from '../../core/fleet/setup.ts';
-
-/** Where the load's bonded fleet came from: built through the real flows, reused from a fixture, or built and kept as one. */
-export type FixtureUse = 'built' | 'reused' | 'none';
+import type { FixtureUse } from '../../../reports/load-summary.ts';
 
 /**
  * The seam for fleet fixtures (harness/core/fixtures, built separately): something that

@@ -1,42 +1,9 @@
 import hdr from 'hdr-histogram-js';
+import type { RouteLatency, RouteName, WindowPoint } from '../../../reports/load-summary.ts';
 import { Metrics, type Trend } from '../../core/thresholds/metrics.ts';
 
 /** The routes a load run times, keyed by the name reports use. */
-export const ROUTES = Object.freeze({ upload: 'POST /v2/uploads', token: 'POST /v2/oauth/token' });
-export type RouteName = keyof typeof ROUTES;
-
-/** Percentiles of one route (ms), from an HDR histogram (3 significant digits). */
-export interface RouteLatency {
-  route: string;
-  count: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  max: number;
-}
-
-/** One real second of a measured phase: what the charts plot and the dashboard streams. */
-export interface WindowPoint {
-  /** Seconds since the measured phase began. */
-  t: number;
-  /** Syncs intended to start in this second (the target rate); null for the closed model. */
-  target: number | null;
-  started: number;
-  completed: number;
-  /** Requests that failed (network error, 5xx, or any status but 200/422). */
-  errors: number;
-  requests: number;
-  inFlight: number;
-  recordsStored: number;
-  /** p50 and p99 per route, ms from the intended send time. */
-  p50: Partial<Record<RouteName, number>>;
-  p99: Partial<Record<RouteName, number>>;
-  /** The generator's CPU in this second, as a share of one core. */
-  generatorCpu: number;
-  /** Worst delay between an arrival's intended time and its start, ms. */
-  lagMaxMs: number;
-}
+export const ROUTES: Readonly<Record<RouteName, string>> = Object.freeze({ upload: 'POST /v2/uploads', token: 'POST /v2/oauth/token' });
 
 const windowHistogram = () => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 2 });
 
@@ -126,6 +93,12 @@ export class LoadMeasure {
       const s = t.snapshot();
       return { route: ROUTES[r], count: s.count, p50: round(t.percentile(50), 3), p90: round(t.percentile(90), 3), p99: round(t.percentile(99), 3), p999: round(t.percentile(99.9), 3), max: round(s.max, 3) };
     });
+  }
+
+  /** Requests timed, and those that failed (what {@link errorRate} divides). */
+  requestCounts(): { requests: number; failed: number } {
+    const r = this.metrics.metric('http_req_failed');
+    return r?.type === 'rate' ? { requests: r.total, failed: r.trues } : { requests: 0, failed: 0 };
   }
 
   /** Share of requests that failed. */

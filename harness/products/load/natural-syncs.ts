@@ -11,20 +11,32 @@ export interface SyncSlot {
  * The syncs the behaviour model makes, in the simulation's order (by virtual time, then
  * phone), day after day: the fleet's natural sequence. Pure: the same fleet gives the
  * same sequence. Only syncs after the fleet's start appear (see `opensAppAt`).
+ *
+ * A sharded fleet's sequence holds its slice's phones only, unless `wholeFleet`: then
+ * every phone of the fleet, as one process would see it (a shard keeps its part of the
+ * whole sequence, which is its own sequence, in the same order).
  */
 export class NaturalSyncs {
   #day = 0;
   #phones = new Uint32Array(0);
   #times = new Uint32Array(0);
   #i = 0;
+  readonly #from: number;
+  readonly #to: number;
 
-  constructor(readonly fleet: Fleet) {}
+  constructor(
+    readonly fleet: Fleet,
+    options: { wholeFleet?: boolean } = {},
+  ) {
+    this.#from = options.wholeFleet ? 0 : fleet.phoneFrom;
+    this.#to = options.wholeFleet ? fleet.phoneCount : fleet.phoneTo;
+  }
 
   /** The next sync without taking it, or undefined after a year without one. */
   peek(): SyncSlot | undefined {
     for (let empty = 0; this.#i >= this.#phones.length; empty++) {
       if (empty > 366) return undefined;
-      const slots = planDay(this.fleet, this.#day++);
+      const slots = planDay(this.fleet, this.#day++, this.#from, this.#to);
       const n = slots.reduce((k, s) => k + s.phones.length, 0);
       this.#phones = new Uint32Array(n);
       this.#times = new Uint32Array(n);

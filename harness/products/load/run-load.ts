@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { createFleet } from '../../../simulators/fleet.ts';
 import { resolveFleetOptions } from '../../../simulators/fleet-options.ts';
 import { Identities } from '../../../simulators/identities.ts';
-import { Ledger } from '../../../simulators/ledger.ts';
+import { Ledger, type LedgerPart } from '../../../simulators/ledger.ts';
+import { LOAD_SUMMARY_VERSION, type FindMaxResult, type LoadSummary, type LoadVerdictKind, type TableSize, type WindowPoint } from '../../../reports/load-summary.ts';
 import { REPORT_SCHEMA_VERSION, type InvariantResult, type RunReport, type ScenarioResult } from '../../../reports/types.ts';
 import { resolveEnvironment } from '../../core/env/index.ts';
 import type { EnvironmentOptions, StartedEnvironment } from '../../core/env/types.ts';
@@ -18,14 +19,14 @@ import { gitCommit } from '../../core/git-commit.ts';
 import { fleetSeed } from '../../core/scenario/seed.ts';
 import { evaluateThresholds } from '../../core/thresholds/evaluate-thresholds.ts';
 import { buildSchedule, type Schedule } from './arrivals.ts';
-import { growth, tableSizes, type TableSize } from './db-growth.ts';
+import { growth, tableSizes } from './db-growth.ts';
 import { diurnalCurve } from './diurnal.ts';
 import { playPrelude, playSchedule, type PlayResult } from './engine.ts';
 import { findMax } from './find-max.ts';
 import { generatorHealth } from './generator-health.ts';
 import { bondThroughApi, type FleetSource } from './fleet-source.ts';
-import { LoadMeasure, round, type WindowPoint } from './measure.ts';
-import { LOAD_SUMMARY_VERSION, type FindMaxResult, type LoadSummary, type LoadVerdictKind } from './summary.ts';
+import { LoadMeasure, round } from './measure.ts';
+import { checkShardable, planDigest, type LoadShard } from './shard-plan.ts';
 import { SyncDriver } from './sync-driver.ts';
 import type { ResolvedLoadPlan } from './types.ts';
 import { cpuSecondsByGroup } from '../../core/cpu-usage.ts';
@@ -55,11 +56,19 @@ export interface LoadRunOptions {
   observer?: LoadObserver;
   progress?: ProgressOptions;
   log?: (line: string) => void;
+  /**
+   * `--shard i/n`: drive only the i-th of n slices of the fleet's households, playing the
+   * whole plan's schedule for the slice's phones (arrivals.ts). Refused for a closed plan
+   * and with `findMax` (`FLEETBED_LOAD_SHARD_UNSUPPORTED`), before anything starts.
+   */
+  shard?: LoadShard;
 }
 
 export interface LoadRunResult {
   report: RunReport;
   load: LoadSummary;
+  /** A sharded run's share of the books, for `fleetbed merge` (write it with `encodeLedgerPart`). */
+  part?: LedgerPart;
 }
 
 /**
@@ -71,7 +80,8 @@ export interface LoadRunResult {
  * the load summary (`metrics.load`, report.html).
  */
 export async function runLoad(o: LoadRunOptions): Promise<LoadRunResult> {
-  const { plan } = o;
+  const { plan, shard } = o;
+  if (shard) checkShardable(plan, { findMax: Boolean(o.findMax), shard });
   const log = o.log ?? (() => {});
   const startedAt = new Date();
   const t0 = performance.now();
@@ -79,7 +89,7 @@ export async function runLoad(o: LoadRunOptions): Promise<LoadRunResult> {
     log(`${name}: ${detail}`);
     o.observer?.phase?.(name, detail);
   };
-  const fleetOptions = { seed: fleetSeed(plan.seed), devices: plan.devices };
+  const fleetOptions = { seed: fleetSeed(plan.seed), devices: plan.devices, ...(shard ? { shard: { index: shard.index, count: shard.count } } : {}) };
   const envOptions = { apiEnv: { FLEETBED_PASSWORD_HASH_COST: '16', FLEETBED_LOG_LEVEL: 'silent' }, ...(o.environment ?? {}) } as EnvironmentOptions;
   const embedded = !o.started && !o.fleetSource && (envOptions.env ?? 'embedded') === 'embedded' && !('targetUrl' in envOptions && envOptions.targetUrl) && !('databaseUrl' in envOptions && envOptions.databaseUrl);
   const fe = embedded ? await startFleetEnvironment({ fleet: fleetOptions, environment: envOptions as never, policy: o.fixture ?? 'reuse', log: (l) => phase('fixture', l) }) : undefined;
@@ -99,13 +109,14 @@ export async function runLoad(o: LoadRunOptions): Promise<LoadRunResult> {
     const stats: DriverStats = { accounts: 0, signIns: 0, refreshes: 0, bonds: 0, uploads: 0, uploadRetries: 0, replays: 0, reinstalls: 0, recordsSent: 0 };
     const app = fe?.setup ? AppState.fromBuffer(fleet, fe.setup.app) : new AppState(fleet);
     const ctx: FleetContext = { http, fleet, ledger, app, identities: new Identities(fleet.seed), progress, factorySecret: env.factorySecret, workers: Math.min(64, plan.maxInFlight), nowMs: startMs, stats };
-    phase('fleet', `${fleet.deviceCount} devices, ${fleet.householdCount} households, ${fleet.phoneCount} phones (seed ${plan.seed})`);
+    phase('fleet', `${fleet.deviceCount} devices, ${fleet.householdCount} households, ${fleet.phoneCount} phones (seed ${plan.seed})${fleet.sharded ? `; shard ${shard!.index}/${shard!.count} drives households ${fleet.hhFrom}..${fleet.hhTo - 1}: ${fleet.sliceDevices} devices, ${fleet.phoneTo - fleet.phoneFrom} phones` : ''}`);
     // Expired tokens of a fixture's phones are renewed lazily: each phone refreshes or signs in at its first sync.
     const fixture = fe && fe.fixture !== 'none' ? fe.fixture : await (o.fleetSource ?? bondThroughApi).prepare(ctx, env.databaseUrl);
     phase('fleet', fixture === 'reused' ? 'bonded fleet reused from a fixture' : 'provisioned and bonded through the API');
 
     const driver = new SyncDriver(ctx);
     const schedule = buildSchedule(fleet, plan.arrival, fleet.seed);
+    if (fleet.sharded) phase('shard', `${schedule.arrivals.count} of the plan's ${schedule.planArrivals} arrivals fall to this shard's phones (${schedule.planArrivals > 0 ? round((100 * schedule.arrivals.count) / schedule.planArrivals, 1) : 0} %)`);
     if (schedule.prelude.length > 0 && !o.findMax) {
       phase('prelude', `${schedule.prelude.length} syncs of the fleet's life before the event (unmeasured)`);
       await playPrelude(schedule.prelude, driver, Math.min(64, plan.maxInFlight));
@@ -179,7 +190,7 @@ export async function runLoad(o: LoadRunOptions): Promise<LoadRunResult> {
       couldNotStartInTime: { count: measure.lateStarts, atInFlightCap: measure.lateStartsAtCap, generatorLate, lateStartMs: plan.lateStartMs },
       routes,
       syncDurationMs: sync?.type === 'trend' ? { p50: round(sync.percentile(50), 3), p99: round(sync.percentile(99), 3), max: round(sync.max, 3) } : { p50: 0, p99: 0, max: 0 },
-      errors: { rate: round(measure.errorRate(), 5), byOutcome: { ...measure.statuses } },
+      errors: { rate: round(measure.errorRate(), 5), byOutcome: { ...measure.statuses }, ...measure.requestCounts() },
       cpu: { secondsByGroup: cpuDelta, microsPerUploadByGroup: Object.fromEntries(Object.entries(cpuDelta).map(([k, v]) => [k, Math.round((v * 1e6) / uploadsMeasured)])) },
       generator: { cpuMicrosPerUpload: Math.round(played.generatorCpuMicros / uploadsMeasured), cpuCores: round(cpuCores, 3), lagP99Ms: round(lagP99, 2), peakInFlight: played.peakInFlight, saturated: generatorSaturated },
       database: g
@@ -190,6 +201,23 @@ export async function runLoad(o: LoadRunOptions): Promise<LoadRunResult> {
       ...(fm ? { findMax: fm } : {}),
       ledger: { digest: ledger.digest(), ok: reconciliation.ok && totals.violations === 0, method: reconciliation.method, storedOnPlatform: reconciliation.storedOnPlatform, storedInLedger: reconciliation.storedInLedger, mismatches: reconciliation.mismatches, violations: totals.violations, settledUploads: settled },
       timeline: measure.timeline,
+      ...(shard
+        ? {
+            shard: {
+              index: shard.index,
+              count: shard.count,
+              planDigest: planDigest(plan),
+              households: fleet.hhTo - fleet.hhFrom,
+              devices: fleet.sliceDevices,
+              phones: fleet.phoneTo - fleet.phoneFrom,
+              arrivals: measured.arrivals.count,
+              planArrivals: measured.planArrivals,
+              durationMs: measured.durationMs,
+              uploadsMeasured,
+              generatorCpuMicros: played.generatorCpuMicros,
+            },
+          }
+        : {}),
     };
     const ing1: InvariantResult = {
       id: 'ING-1',
@@ -200,7 +228,7 @@ export async function runLoad(o: LoadRunOptions): Promise<LoadRunResult> {
       witnesses: [...reconciliation.examples.map((e) => ({ expected: 'the platform holds what the ledger booked', found: e })), ...ledger.violations().map((v) => ({ ...(v.deviceId !== undefined ? { device: v.deviceId } : {}), ...(v.seq !== undefined ? { seq: v.seq } : {}), expected: v.check, found: v.detail }))].slice(0, 20),
     };
     const pass = ing1.verdict === 'pass' && thresholds.every((t) => t.verdict === 'pass') && (!fm || fm.maxSyncsPerSecond > 0);
-    const replay = ['npx fleetbed load', plan.file, '--seed', plan.seed, ...(o.findMax ? ['--find-max'] : []), ...(o.replayFlags ?? [])].join(' ');
+    const replay = ['npx fleetbed load', plan.file, '--seed', plan.seed, '--devices', plan.devices, ...(o.findMax ? ['--find-max'] : []), ...(o.replayFlags ?? []), ...(shard ? ['--shard', `${shard.index}/${shard.count}`] : [])].join(' ');
     const scenario: ScenarioResult = {
       name: plan.name,
       description: plan.description,
@@ -223,9 +251,12 @@ export async function runLoad(o: LoadRunOptions): Promise<LoadRunResult> {
         rejected: totals.rejected,
         lostAtDevice: totals.lostAtDevice,
         latencyMs: { p50: upload.p50, p90: upload.p90, p99: upload.p99, max: upload.max, count: upload.count },
+        rejectionsByCode: totals.rejectionsByCode,
+        replays: totals.replays,
         load,
       },
       timeline: measure.timeline.map((w) => ({ t: w.t, uploads: w.requests, recordsStored: w.recordsStored, duplicates: 0, late: 0, rejected: 0, p99Ms: w.p99.upload ?? 0 })),
+      ...(shard ? { shard: { index: shard.index, count: shard.count } } : {}),
     };
     const report: RunReport = {
       schemaVersion: REPORT_SCHEMA_VERSION,
@@ -240,8 +271,9 @@ export async function runLoad(o: LoadRunOptions): Promise<LoadRunResult> {
       wallSeconds: round((performance.now() - t0) / 1000, 2),
       environment: { kind: env.kind, apiUrl: env.apiUrl },
       scenarios: [scenario],
+      ...(shard ? { shard: { index: shard.index, count: shard.count } } : {}),
     };
-    return { report, load };
+    return { report, load, ...(shard ? { part: ledger.part() } : {}) };
   } finally {
     await http.close();
     if (!o.started) await (fe ?? env).stop();

@@ -18,7 +18,7 @@ const MAX_WITNESSES = 20;
 /** Read a shard's report directory (summary.json, ledger/*.part); a MergeError names what is missing. */
 export function readShard(dir: string): ShardInput {
   const file = join(dir, 'summary.json');
-  if (!existsSync(file)) throw new MergeError('FLEETBED_MERGE_INPUT_INVALID', `${dir} has no summary.json: give the --report-dir of a \`fleetbed run --shard i/N\`.`);
+  if (!existsSync(file)) throw new MergeError('FLEETBED_MERGE_INPUT_INVALID', `${dir} has no summary.json: give the --report-dir of a \`fleetbed run --shard i/N\` or \`fleetbed load --shard i/N\`.`);
   let report: RunReport;
   try {
     report = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
@@ -28,6 +28,19 @@ export function readShard(dir: string): ShardInput {
   if (report.schemaVersion !== REPORT_SCHEMA_VERSION) throw new MergeError('FLEETBED_MERGE_INPUT_INVALID', `${file} has report schema ${report.schemaVersion}, this fleetbed writes ${REPORT_SCHEMA_VERSION}: merge with the version that ran the shards.`);
   if (!report.shard || report.shard.index === undefined) throw new MergeError('FLEETBED_MERGE_INPUT_INVALID', `${file} is not a shard's report (no "shard" with an index): it was run without --shard, or it is a merged report already.`);
   return { dir, report, parts: readLedgerParts(dir) };
+}
+
+/** What wrote a shard's report: `fleetbed load --shard` (its one scenario carries `metrics.load`) or `fleetbed run --shard`. */
+export function shardKind(s: ShardInput): 'run' | 'load' {
+  const r = s.report;
+  return r.scenarios.length === 1 && typeof r.scenarios[0]!.metrics.load === 'object' && r.scenarios[0]!.metrics.load !== null ? 'load' : 'run';
+}
+
+/** Refuse shard directories of different commands (run and load): they are not the shards of one run. */
+export function checkOneKind(shards: readonly ShardInput[]): void {
+  const load = shards.find((s) => shardKind(s) === 'load');
+  const run = shards.find((s) => shardKind(s) === 'run');
+  if (load && run) throw new MergeError('FLEETBED_MERGE_INPUT_INVALID', `${load.dir} is a load shard's report (fleetbed load --shard) and ${run.dir} a run shard's (fleetbed run --shard): merge the shards of one command, one run. Nothing was written.`);
 }
 
 /**
@@ -40,6 +53,9 @@ export function readShard(dir: string): ShardInput {
  */
 export function mergeShardReports(shards: readonly ShardInput[], command: string): RunReport {
   if (shards.length === 0) throw new MergeError('FLEETBED_MERGE_INPUT_INVALID', 'no shard directories given.');
+  checkOneKind(shards);
+  const load = shards.find((s) => shardKind(s) === 'load');
+  if (load) throw new MergeError('FLEETBED_MERGE_INPUT_INVALID', `${load.dir} is a load shard's report: merge load shards with mergeLoadShardReports (fleetbed merge picks it).`);
   const count = shards[0]!.report.shard!.count;
   const byIndex = new Map<number, ShardInput>();
   for (const s of shards) {
@@ -141,7 +157,8 @@ function mergeScenario(lead: ScenarioResult, results: ScenarioResult[], parts: A
   };
 }
 
-function mergeInvariant(id: string, all: Array<InvariantResult | undefined>): InvariantResult {
+/** One invariant over every shard: fails if any shard failed it or has no verdict for it, passes if any passed, else skips; counts add, witnesses pooled. */
+export function mergeInvariant(id: string, all: Array<InvariantResult | undefined>): InvariantResult {
   const found = all.filter((x): x is InvariantResult => x !== undefined);
   const lead = found[0]!;
   const missing = all.length - found.length;
@@ -159,7 +176,8 @@ function mergeInvariant(id: string, all: Array<InvariantResult | undefined>): In
   };
 }
 
-function mergeThreshold(lead: ThresholdResult, all: Array<ThresholdResult | undefined>): ThresholdResult {
+/** One threshold over every shard: fails if any shard failed it (or lacks it), with that shard's actual value. */
+export function mergeThreshold(lead: ThresholdResult, all: Array<ThresholdResult | undefined>): ThresholdResult {
   const failing = all.find((x) => !x || x.verdict === 'fail');
   return { metric: lead.metric, expression: lead.expression, verdict: failing ? 'fail' : 'pass', actual: (failing ?? lead).actual ?? lead.actual };
 }
