@@ -130,6 +130,35 @@ describe('groupedStatement (a batch statement with a per-item fallback)', () => 
     expect(statements).toEqual([[4, 13, 5], [4], [13], [5]]);
   });
 
+  it('a batch whose connection broke is not sent again: it may have committed, every item fails with the connection error', async () => {
+    const statements: number[][] = [];
+    const lost = new Error('Connection terminated unexpectedly');
+    const g = groupedStatement(
+      async (items: number[]): Promise<number[]> => {
+        statements.push(items);
+        throw lost;
+      },
+      { maxInFlight: 1, maxItems: 100 },
+    );
+    const settled = await Promise.allSettled([1, 2, 3].map((i) => g.submit(i)));
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(settled.map((s) => (s as PromiseRejectedResult).reason)).toEqual([lost, lost, lost]);
+    expect(statements).toEqual([[1, 2, 3]]);
+
+    // The same for a server that says it is going away (SQLSTATE 57P01, admin shutdown).
+    statements.length = 0;
+    const shutdown = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    const h = groupedStatement(
+      async (items: number[]): Promise<number[]> => {
+        statements.push(items);
+        throw shutdown;
+      },
+      { maxInFlight: 1, maxItems: 100 },
+    );
+    await Promise.allSettled([4, 5].map((i) => h.submit(i)));
+    expect(statements).toEqual([[4, 5]]);
+  });
+
   it('a lone item that fails is not sent twice', async () => {
     let calls = 0;
     const g = groupedStatement(

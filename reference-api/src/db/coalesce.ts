@@ -15,6 +15,9 @@
  * - `run` answers every item of its batch, one result each, in order. A
  *   rejected item fails only its own caller.
  */
+
+import { isConnectionLost } from './connection-lost.ts';
+
 export interface CoalescerOptions<I> {
   /** Batches running at once (per process). */
   maxInFlight: number;
@@ -126,17 +129,21 @@ export async function settleEach<I, O>(items: I[], fn: (item: I) => Promise<O>):
 
 /**
  * A Coalescer over one batch statement: `statement(items)` answers every item
- * of a batch, in order. A batch whose statement fails is sent again item by
- * item, so that one item's failure (a taken email, a constraint) lands on its
- * own caller only.
+ * of a batch, in order. A batch whose statement the server refused is sent
+ * again item by item, so that one item's failure (a taken email, a constraint)
+ * lands on its own caller only. A batch whose connection broke is not: its
+ * statement may have committed before the reply was lost, and sending it again
+ * would write it twice (or trip its own unique keys), so every item fails with
+ * the connection error and its caller answers "unavailable, retry".
  */
 export function groupedStatement<I, O>(statement: (items: I[]) => Promise<O[]>, opts: CoalescerOptions<I>): Coalescer<I, O> {
   return new Coalescer<I, O>(async (items) => {
     if (items.length > 1) {
       try {
         return (await statement(items)).map((value): Settled<O> => ({ ok: true, value }));
-      } catch {
-        // Fall through: each item on its own.
+      } catch (error) {
+        if (isConnectionLost(error)) throw error;
+        // Refused by the server, so nothing of it was written: each item on its own.
       }
     }
     return settleEach(items, async (item) => (await statement([item]))[0]!);
