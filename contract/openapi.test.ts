@@ -3,7 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import formats from 'ajv-formats';
-import { openapi, openapiJson, operations, HTTP_METHODS, type PathItemObject, type OperationObject } from './openapi.ts';
+import { openapi, openapiJson, operations, legacySchemeName, HTTP_METHODS, type PathItemObject, type OperationObject } from './openapi.ts';
+import { LEGACY_MEDIA_TYPE } from './legacy/dialect.ts';
+import { DIALECTS } from './legacy/dialects.ts';
 import { schemas } from './schemas.ts';
 import { PROBLEMS, type ProblemCode } from './problem.ts';
 
@@ -130,6 +132,10 @@ describe('the OpenAPI document', () => {
       const used = op.security.flatMap((s) => Object.keys(s));
       expect(used.every((s) => schemes.includes(s)), `${method} ${path}`).toBe(true);
       if (used.includes('phoneBearer')) expect(codes(op, 401), `${method} ${path}`).toContain('unauthenticated');
+      if (used.some((u) => u.startsWith('legacy'))) {
+        expect(codes(op, 401), `${method} ${path}`).toContain('legacy-unauthenticated');
+        expect(codes(op, 410), `${method} ${path}`).toContain('legacy-retired');
+      }
       if (used.includes('factoryCredential')) {
         expect(codes(op, 401), `${method} ${path}`).toContain('factory-credential-required');
         expect(codes(op, 403), `${method} ${path}`).toContain('forbidden');
@@ -149,6 +155,26 @@ describe('the OpenAPI document', () => {
   });
 });
 
+describe('the legacy v1 operations', () => {
+  it('are generated from the dialects: two a line, each with its own security scheme, media type and, when deprecated, Deprecation and Sunset on every answer', () => {
+    for (const d of DIALECTS) {
+      const item = doc.paths[`${d.basePath}/sessions`]!;
+      const scheme = (openapi.components.securitySchemes as Record<string, { type: string; in?: string; name?: string }>)[legacySchemeName(d.line)];
+      expect(scheme, d.line).toMatchObject(d.auth.kind === 'basic' ? { type: 'http' } : { type: 'apiKey', in: d.auth.kind === 'api-key' ? 'header' : 'query', name: d.auth.kind === 'api-key' ? d.auth.header : d.auth.tokenParam });
+      for (const op of [item.post!, item.get!]) {
+        expect(op.security, d.line).toEqual([{ [legacySchemeName(d.line)]: [] }]);
+        expect(op.tags).toEqual(['legacy']);
+        expect(op.deprecated === true, d.line).toBe(d.deprecated);
+        for (const [status, r] of Object.entries(op.responses)) {
+          expect(Boolean(r.headers?.Deprecation && r.headers?.Sunset), `${d.line} ${status}`).toBe(d.deprecated);
+        }
+        expect(Boolean(op.responses[401]!.headers?.['WWW-Authenticate']), d.line).toBe(d.auth.kind === 'basic');
+      }
+      expect(Object.keys(item.post!.requestBody!.content)).toEqual([LEGACY_MEDIA_TYPE[d.encoding]]);
+    }
+  });
+});
+
 describe('operations()', () => {
   it('flattens every operation with its statuses and body schemas', () => {
     const list = operations();
@@ -164,6 +190,14 @@ describe('operations()', () => {
     });
     expect(list.find((o) => o.operationId === 'unbondDevice')?.responses[204]).toBeNull();
     expect(list.find((o) => o.operationId === 'issueToken')?.mediaTypes[400]).toEqual(['application/json']);
-    expect(list.filter((o) => o.testModeOnly).map((o) => `${o.method} ${o.path}`)).toEqual(['GET /testbed/clock', 'PUT /testbed/clock', 'GET /testbed/digest', 'POST /testbed/jobs/{name}']);
+    expect(list.filter((o) => o.testModeOnly).map((o) => `${o.method} ${o.path}`)).toEqual([
+      'GET /testbed/clock',
+      'PUT /testbed/clock',
+      'GET /testbed/digest',
+      'POST /testbed/jobs/{name}',
+      'PUT /testbed/legacy/lines/{line}/revisions',
+      'POST /testbed/legacy/users',
+      'PUT /testbed/legacy/faults',
+    ]);
   });
 });

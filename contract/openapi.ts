@@ -30,6 +30,8 @@
  */
 import { schemas, params, type SchemaName } from './schemas.ts';
 import { PROBLEMS, type OAuthErrorCode, type ProblemCode } from './problem.ts';
+import { LEGACY_MEDIA_TYPE, type Dialect } from './legacy/dialect.ts';
+import { DIALECTS } from './legacy/dialects.ts';
 
 // ---------------------------------------------------------------- document types
 
@@ -84,6 +86,8 @@ export interface OperationObject {
   description?: string;
   /** Empty for public routes; otherwise the schemes of securitySchemes, any one of which suffices. */
   security: ReadonlyArray<Partial<Record<SecuritySchemeName, readonly string[]>>>;
+  /** Still served, to be retired (the legacy lines marked deprecated): answers carry Deprecation and Sunset. */
+  deprecated?: true;
   parameters?: readonly ParameterObject[];
   requestBody?: RequestBodyObject;
   responses: Responses;
@@ -111,6 +115,19 @@ const TAGS = [
       'Over-the-air updates: firmware releases signed by a trusted release key (contract/ota.ts), staged rollouts with stable cohorts and health and failure gates ' +
       '(contract/ota-rollout.ts), offers to phones, and device-signed OTA reports (contract/ota-report.ts). Releases and rollouts are operator routes.',
   },
+  {
+    name: 'legacy',
+    description:
+      'The legacy v1 device APIs of the eight product lines (contract/legacy/dialects.ts), generated from their dialects: each line\'s own body encoding, ' +
+      'authentication and User-Agent. Records are not device-signed; a record for a device that signs v2 records is refused. ' +
+      'In dual-write each accepted record is written to the line\'s legacy store and to v2; a retired line answers 410.',
+  },
+  {
+    name: 'legacy-migration',
+    description:
+      'The strangler-fig migration of the legacy lines (operator): migration state legacy-only → dual-write → reads-cut-over → v2-only, ' +
+      'the cutover gate (N consecutive clean nights), the v1→v2 mapping, and the nightly reconciliation reports.',
+  },
   { name: 'testbed', description: 'Testbed hooks: exist only when the platform runs in test mode, and answer 404 otherwise.' },
 ] as const;
 type Tag = (typeof TAGS)[number]['name'];
@@ -128,6 +145,7 @@ const securitySchemes = {
     name: 'X-Factory-Credential',
     description: 'The factory secret. Factory routes refuse OAuth tokens (403 forbidden).',
   },
+  ...legacySecuritySchemes(),
 } as const;
 type SecuritySchemeName = keyof typeof securitySchemes;
 
@@ -273,6 +291,133 @@ const rolloutIdParam: ParameterObject = { name: 'rolloutId', in: 'path', require
 const jobNameParam: ParameterObject = { name: 'name', in: 'path', required: true, description: params.jobName.description, schema: params.jobName };
 const UUID_PARAM = { type: 'string', format: 'uuid', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' } as const;
 const accountIdParam = (name: string, description: string): ParameterObject => ({ name, in: 'path', required: true, description, schema: UUID_PARAM });
+
+// ---------------------------------------------------------------- legacy v1 lines (contract/legacy)
+
+function pascal(line: string): string {
+  return line.split('-').map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('');
+}
+type LegacySchemeName = `legacy${string}`;
+/** The security scheme of a legacy line's v1 routes. */
+export function legacySchemeName(line: string): LegacySchemeName {
+  return `legacy${pascal(line)}`;
+}
+
+/** What a deprecated line's answers carry (RFC 9745 Deprecation, RFC 8594 Sunset). */
+export const LEGACY_DEPRECATION = '@1735689600';
+export const LEGACY_SUNSET = 'Fri, 01 Jan 2027 00:00:00 GMT';
+
+function legacySecurityScheme(d: Dialect) {
+  const who = `the user id (${d.userIdScheme})`;
+  switch (d.auth.kind) {
+    case 'basic':
+      return { type: 'http', scheme: 'basic', description: `${d.title}: HTTP Basic, ${who} and the secret the old system issued.` } as const;
+    case 'api-key':
+      return { type: 'apiKey', in: 'header', name: d.auth.header, description: `${d.title}: the secret the old system issued in header ${d.auth.header}; ${who} in query parameter ${d.auth.userParam}.` } as const;
+    case 'query-token':
+      return { type: 'apiKey', in: 'query', name: d.auth.tokenParam, description: `${d.title}: the secret the old system issued in query parameter ${d.auth.tokenParam}; ${who} in query parameter ${d.auth.userParam}.` } as const;
+  }
+}
+
+function legacySecuritySchemes(): Record<LegacySchemeName, ReturnType<typeof legacySecurityScheme>> {
+  return Object.fromEntries(DIALECTS.map((d) => [legacySchemeName(d.line), legacySecurityScheme(d)]));
+}
+
+/** The request body of a line's upload, in its own encoding. */
+function legacyBodySchema(d: Dialect): Record<string, unknown> {
+  switch (d.encoding) {
+    case 'json':
+      return {
+        type: 'object',
+        required: [d.batchKey],
+        description: `{ "${d.batchKey}": [records] }: at most 1000 records, raw fields of the line's dialect.`,
+        properties: { [d.batchKey]: { type: 'array', maxItems: 1000, items: schemaRef('LegacyRawRecord') } },
+      };
+    case 'form':
+      return {
+        type: 'object',
+        additionalProperties: { type: 'string' },
+        description: 'Form fields <name>[<i>]=<value>: record i\'s raw field, records numbered from 0 without gaps, at most 1000.',
+      };
+    case 'lines':
+      return { type: 'string', description: 'One record a line, at most 1000: name=value pairs separated by ";", names and values percent-encoded.' };
+  }
+}
+
+const DEPRECATION_HEADERS: Record<string, HeaderObject> = {
+  Deprecation: { description: 'The line is deprecated (RFC 9745), still served and counted.', required: true, schema: { type: 'string', const: LEGACY_DEPRECATION } },
+  Sunset: { description: 'When the line\'s v1 API is to be retired (RFC 8594).', required: true, schema: { type: 'string', const: LEGACY_SUNSET } },
+};
+
+/** Add `headers` to every response of `responses` (or those of `statuses`). */
+function withHeaders(responses: Responses, headers: Record<string, HeaderObject>, statuses?: number[]): Responses {
+  const out: Responses = {};
+  for (const [status, r] of Object.entries(responses)) {
+    out[Number(status)] = !statuses || statuses.includes(Number(status)) ? { ...r, headers: { ...r.headers, ...headers } } : r;
+  }
+  return out;
+}
+
+/** The two v1 routes of every line, generated from its dialect. */
+function legacyV1Paths(): Record<`/v1/${string}`, PathItemObject> {
+  const out: Record<`/v1/${string}`, PathItemObject> = {};
+  for (const d of DIALECTS) {
+    const security = [{ [legacySchemeName(d.line)]: [] }] as const;
+    const userParams: ParameterObject[] =
+      d.auth.kind === 'basic' ? [] : [{ name: d.auth.userParam, in: 'query', required: true, description: `The user id (${d.userIdScheme}) on ${d.line}.`, schema: { type: 'string', minLength: 1, maxLength: 254 } }];
+    const refused = withHeaders(
+      problems({ 401: ['legacy-unauthenticated'], 410: ['legacy-retired'] }),
+      d.auth.kind === 'basic' ? { 'WWW-Authenticate': { description: 'The Basic challenge of the line.', required: true, schema: { type: 'string', const: `Basic realm="${d.line}"` } } } : {},
+      [401],
+    );
+    const answers = (responses: Responses) => (d.deprecated ? withHeaders(responses, DEPRECATION_HEADERS) : responses);
+    const note = `${d.title}. Users are ${d.userIdScheme === 'email' ? 'e-mail addresses (one person on every e-mail line)' : `${d.userIdScheme} ids of this line`}. ` + (d.deprecated ? 'Deprecated but live: every answer carries Deprecation and Sunset, and counts in the line\'s deprecated traffic. ' : '') + 'A retired line (v2-only) answers 410 legacy-retired.';
+    out[`${d.basePath}/sessions`] = {
+      post: {
+        operationId: `upload${pascal(d.line)}V1`,
+        tags: ['legacy'],
+        summary: `Upload a batch of ${d.line} records (v1, ${d.encoding})`,
+        description:
+          `${note} Every record is read under the dialect revision deployed for the request's build (User-Agent ${d.appName}/<build>) and gets a verdict: ` +
+          'stored; duplicate (the same record again); refused with device-signs-v2 (the device signs v2 records: no unsigned record for it is written), ' +
+          'device-not-yours (the serial belongs to another user of the line), record-conflict (the record id exists with other content; the first copy stays) ' +
+          'or invalid-record (no record id or device serial, or a value out of range). In dual-write the stored records go to v2 too; `v2: pending` says a v2 write ' +
+          'is owed (the outbox holds it; the repair job writes it). A body that cannot be read as records, or more than 1000 records, is a 400.',
+        security,
+        ...(d.deprecated ? { deprecated: true as const } : {}),
+        parameters: [
+          { name: 'User-Agent', in: 'header', required: true, description: `${d.appName}/<build>: the old app's build picks the dialect revision its records are read under.`, schema: { type: 'string', pattern: `^${d.appName}/[0-9]{1,9}` } },
+          ...userParams,
+        ],
+        requestBody: { required: true, content: { [LEGACY_MEDIA_TYPE[d.encoding]]: { schema: legacyBodySchema(d) } } },
+        responses: answers(
+          respond(
+            { 200: json('LegacyUploadResult', 'A verdict per record.') },
+            problems(INVALID, d.encoding === 'json' ? { 400: ['malformed-json'] } : {}, { 413: ['payload-too-large'], 415: ['unsupported-media-type'] }),
+            refused,
+          ),
+        ),
+      },
+      get: {
+        operationId: `read${pascal(d.line)}V1`,
+        tags: ['legacy'],
+        summary: `The caller's ${d.line} sessions (v1)`,
+        description: `${note} Served from the legacy store until the line's reads cut over, from v2 after (source says which). At most 1000 sessions, oldest first; ask again with since = the last startedAt for more.`,
+        security,
+        ...(d.deprecated ? { deprecated: true as const } : {}),
+        parameters: [
+          { name: 'since', in: 'query', description: 'Only sessions that started at or after this instant (epoch seconds, decimal).', schema: { type: 'integer', minimum: 0, maximum: 9007199254740991 } },
+          ...userParams,
+        ],
+        responses: answers(respond({ 200: json('LegacyReadResult', 'The sessions, and which store served them.') }, problems(NO_BODY, INVALID), refused)),
+      },
+    };
+  }
+  return out;
+}
+
+const lineParam: ParameterObject = { name: 'line', in: 'path', required: true, description: params.legacyLine.description, schema: params.legacyLine };
+const nightParam: ParameterObject = { name: 'night', in: 'path', required: true, description: params.night.description, schema: params.night };
 
 // ---------------------------------------------------------------- paths
 
@@ -680,6 +825,95 @@ const paths = {
     },
   },
 
+  ...legacyV1Paths(),
+  '/v2/legacy/lines': {
+    get: {
+      operationId: 'listLegacyLines',
+      tags: ['legacy-migration'],
+      summary: 'Every legacy line: migration state, gate, mapping, rows in each store, traffic (operator)',
+      security: FACTORY,
+      responses: respond({ 200: json('LegacyLineList', 'The lines, in the catalogue\'s order.') }, problems(NO_BODY, FACTORY_REFUSALS)),
+    },
+  },
+  '/v2/legacy/lines/{line}': {
+    parameters: [lineParam],
+    get: {
+      operationId: 'getLegacyLine',
+      tags: ['legacy-migration'],
+      summary: 'One legacy line\'s migration status (operator)',
+      security: FACTORY,
+      responses: respond({ 200: json('LegacyLineStatus', 'The line.') }, problems(NO_BODY, INVALID, FACTORY_REFUSALS, { 404: ['not-found'] })),
+    },
+  },
+  '/v2/legacy/lines/{line}/state': {
+    parameters: [lineParam],
+    put: {
+      operationId: 'setLegacyLineState',
+      tags: ['legacy-migration'],
+      summary: 'Move a line one step forward in its migration (operator)',
+      description:
+        'legacy-only → dual-write: the mapping becomes the dialect revisions deployed now (unless one was PUT before) and every legacy row is written to v2. ' +
+        'dual-write → reads-cut-over: only through the gate, when the line has had at least requiredCleanNights consecutive clean nights and the last ' +
+        'reconciliation is of the current or the previous night (409 cutover-gate-closed says how many of how many, and when it last ran). ' +
+        'reads-cut-over → v2-only: the v1 routes answer 410 from then on. Anything else is 409 migration-state-invalid.',
+      security: FACTORY,
+      requestBody: jsonBody('LegacyStateRequest'),
+      responses: respond(
+        { 200: json('LegacyLineStatus', 'The line in its new state.') },
+        problems(FACTORY_REFUSALS, UNREADABLE_BODY, INVALID, { 404: ['not-found'], 409: ['cutover-gate-closed', 'migration-state-invalid'] }),
+      ),
+    },
+  },
+  '/v2/legacy/lines/{line}/gate': {
+    parameters: [lineParam],
+    put: {
+      operationId: 'setLegacyLineGate',
+      tags: ['legacy-migration'],
+      summary: 'Set the consecutive clean nights a line needs before its reads cut over (operator; default 30)',
+      security: FACTORY,
+      requestBody: jsonBody('LegacyGateRequest'),
+      responses: respond({ 200: json('LegacyLineStatus', 'The line with its gate.') }, problems(FACTORY_REFUSALS, UNREADABLE_BODY, INVALID, { 404: ['not-found'] })),
+    },
+  },
+  '/v2/legacy/lines/{line}/mapping': {
+    parameters: [lineParam],
+    put: {
+      operationId: 'setLegacyLineMapping',
+      tags: ['legacy-migration'],
+      summary: 'Replace the v1→v2 mapping of a line and re-derive its v2 rows (operator)',
+      description:
+        'The mapping is the dialect\'s revisions 0…k as the migration team knows them: numbered from 0 without gaps, builds increasing, the row\'s ' +
+        'record id and device serial fields those of the line (a 400 names every problem). Every v2 row of the line is re-derived from the legacy ' +
+        'store\'s raw record under the new mapping; a change after dual-write began counts in mappingChanges. A retired line (v2-only) is a 409.',
+      security: FACTORY,
+      requestBody: jsonBody('LegacyMappingRequest'),
+      responses: respond(
+        { 200: json('LegacyMappingResult', 'The mapping in effect and how many v2 rows were re-derived.') },
+        problems(FACTORY_REFUSALS, UNREADABLE_BODY, INVALID, { 404: ['not-found'], 409: ['migration-state-invalid'] }),
+      ),
+    },
+  },
+  '/v2/legacy/lines/{line}/reconciliations': {
+    parameters: [lineParam],
+    get: {
+      operationId: 'listLegacyReconciliations',
+      tags: ['legacy-migration'],
+      summary: 'A line\'s nightly reconciliation reports, newest first, without their rows (operator)',
+      security: FACTORY,
+      responses: respond({ 200: json('LegacyReconciliationList', 'The reports.') }, problems(NO_BODY, INVALID, FACTORY_REFUSALS, { 404: ['not-found'] })),
+    },
+  },
+  '/v2/legacy/lines/{line}/reconciliations/{night}': {
+    parameters: [lineParam, nightParam],
+    get: {
+      operationId: 'getLegacyReconciliation',
+      tags: ['legacy-migration'],
+      summary: 'One night\'s reconciliation report with every divergent row (operator)',
+      security: FACTORY,
+      responses: respond({ 200: json('LegacyReconciliation', 'The report and its rows.') }, problems(NO_BODY, INVALID, FACTORY_REFUSALS, { 404: ['not-found'] })),
+    },
+  },
+
   '/testbed/clock': {
     get: testbed({
       operationId: 'getTestbedClock',
@@ -707,11 +941,41 @@ const paths = {
     post: testbed({
       operationId: 'runTestbedJob',
       summary: 'Run a scheduled job now, on the virtual clock',
-      description: 'Takes no body. Jobs: ota-health-monitor (evaluates every active rollout’s gates and halts, advances or completes it). An unknown job is a 404 not-found.',
+      description:
+        'Takes no body. Jobs: ota-health-monitor (evaluates every active rollout’s gates and halts, advances or completes it); ' +
+        'legacy-repair (writes every legacy row whose v2 write is pending); legacy-reconcile (the nightly reconciliation of every line in dual-write or ' +
+        'reads-cut-over, for the night of the virtual clock). An unknown job is a 404 not-found.',
       responses: respond(
         { 200: json('TestbedJobRun', 'What the job did.') },
         problems(NO_BODY, INVALID, { 404: ['not-found'] }),
       ),
+    }),
+  },
+  '/testbed/legacy/lines/{line}/revisions': {
+    parameters: [lineParam],
+    put: testbed({
+      operationId: 'deployLegacyRevision',
+      summary: 'Deploy a customization to a line\'s old API: its next dialect revision',
+      description: 'The revision must be the current one + 1, with an app build above the previous revision\'s; records of that build and newer are read under it from now on.',
+      requestBody: jsonBody('DialectRevision'),
+      responses: respond({ 200: json('LegacyLineStatus', 'The line, with its new dialect revision.') }, problems(UNREADABLE_BODY, INVALID, { 404: ['not-found'] })),
+    }),
+  },
+  '/testbed/legacy/users': {
+    post: testbed({
+      operationId: 'addLegacyUsers',
+      summary: 'Create the old system\'s existing users (at most 10000 a request)',
+      description: 'A user id a line already has gets the new secret.',
+      requestBody: jsonBody('LegacyUsersRequest'),
+      responses: respond({ 204: empty('Stored.') }, problems(UNREADABLE_BODY, INVALID)),
+    }),
+  },
+  '/testbed/legacy/faults': {
+    put: testbed({
+      operationId: 'setLegacyFaults',
+      summary: 'Set the legacy faults: the share of rows whose first v2 write fails after the legacy commit',
+      requestBody: jsonBody('LegacyFaultsRequest'),
+      responses: respond({ 200: json('LegacyFaultsRequest', 'The faults now in effect.') }, problems(UNREADABLE_BODY, INVALID)),
     }),
   },
 } satisfies Record<`/${string}`, PathItemObject>;

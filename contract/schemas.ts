@@ -5,6 +5,7 @@
  * objects, so the document cannot drift from what is served.
  */
 import { PROBLEM_CODES, OAUTH_ERRORS } from './problem.ts';
+import { DIVERGENCE_KINDS, MIGRATION_STATES, type LegacyMode } from './legacy/dialect.ts';
 
 const deviceIdParam = { type: 'string', pattern: '^[1-9][0-9]{0,15}$', description: 'Factory device id (decimal, < 2^53)' } as const;
 const deviceId = { type: 'integer', minimum: 1, maximum: 9007199254740991, description: 'Factory device id' } as const;
@@ -20,6 +21,12 @@ const dateTime = { type: 'string', format: 'date-time' } as const;
 const firmwareVersion = { type: 'string', pattern: '^(0|[1-9][0-9]{0,2})\\.(0|[1-9][0-9]{0,2})\\.(0|[1-9][0-9]{0,4})$', description: 'major.minor.patch' } as const;
 export const PRODUCT_LINE_VALUES = ['adult-brush', 'kids-brush', 'interdental'] as const;
 const productLine = { type: 'string', enum: PRODUCT_LINE_VALUES } as const;
+/** The canonical brushing modes of v2 that a legacy raw value maps onto. */
+export const LEGACY_MODE_VALUES = ['daily', 'sensitive', 'whiten', 'gum', 'gentle', 'night', 'polish', 'tongue'] as const satisfies readonly LegacyMode[];
+/** Compiles only while LEGACY_MODE_VALUES lists every LegacyMode. */
+const _everyLegacyMode: Exclude<LegacyMode, (typeof LEGACY_MODE_VALUES)[number]> extends never ? true : never = true;
+void _everyLegacyMode;
+
 
 /** A new account's identity and password: a consumer's sign-up and an operator's care-provider registration alike. */
 const signUpBody = {
@@ -259,6 +266,7 @@ export const schemas = {
     },
   },
   ...otaSchemas(),
+  ...legacySchemas(),
 } as const;
 
 export type SchemaName = keyof typeof schemas;
@@ -267,6 +275,8 @@ export const params = {
   releaseId: { type: 'string', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', description: 'Firmware release id (UUID)' },
   rolloutId: { type: 'string', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', description: 'Rollout id (UUID)' },
   jobName: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,63}$', description: 'Name of a scheduled job, e.g. ota-health-monitor' },
+  legacyLine: { type: 'string', pattern: '^[a-z][a-z0-9-]{1,39}$', description: 'A legacy line (contract/legacy/dialects.ts), e.g. sonic-classic' },
+  night: { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'A night of reconciliation: the UTC date of the platform clock when it ran (YYYY-MM-DD)' },
 } as const;
 
 // ---------------------------------------------------------------- OTA (contract/ota.ts, ota-report.ts, ota-rollout.ts)
@@ -538,8 +548,254 @@ function otaSchemas() {
       properties: {
         job: { type: 'string' },
         ranAt: { ...dateTime, description: 'Virtual time the job ran at' },
-        result: { type: 'object', additionalProperties: true, description: 'What the job did; ota-health-monitor: { rollouts: [{ rolloutId, before, after, stageIndex, evaluation }] }' },
+        result: {
+          type: 'object',
+          additionalProperties: true,
+          description:
+            'What the job did; ota-health-monitor: { rollouts: [{ rolloutId, before, after, stageIndex, evaluation }] }; ' +
+            'legacy-reconcile: { lines: [LegacyReconciliationSummary] }; legacy-repair: { repaired, pending }',
+        },
       },
+    },
+  } as const;
+}
+
+// ---------------------------------------------------------------- legacy v1 lines (contract/legacy)
+
+/** The migration's bodies and responses, matching contract/legacy/wire.ts and dialect.ts. */
+function legacySchemas() {
+  const count = { type: 'integer', minimum: 0 } as const;
+  const rowKey = { type: 'string', pattern: '^[0-9a-f]{32}$', description: 'The row\'s opaque key (contract/legacy/wire.ts legacyRowKey): no legacy identifier shows through it' } as const;
+  const fieldName = { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_.-]{0,39}$', description: 'A raw field name of the dialect' } as const;
+  const named = (extra: Record<string, unknown> = {}, required: string[] = []) =>
+    ({ type: 'object', additionalProperties: false, required: ['name', ...required], properties: { name: fieldName, ...extra } }) as const;
+  const rawValue = { type: ['string', 'number', 'boolean', 'null'] } as const;
+  const nullableInt = { type: ['integer', 'null'] } as const;
+  const night = { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'UTC date (YYYY-MM-DD)' } as const;
+  const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as const;
+  const summary = {
+    line: { type: 'string' },
+    night,
+    ranAt: dateTime,
+    rowsCompared: { ...count, description: 'Rows of the line in either store' },
+    buckets: { ...count, description: 'Row-key ranges whose checksums were compared (both stores, in SQL)' },
+    bucketsDiffering: { ...count, description: 'Ranges whose checksums differed: only their rows were read and diffed' },
+    divergences: {
+      type: 'object',
+      required: [...DIVERGENCE_KINDS],
+      properties: Object.fromEntries(DIVERGENCE_KINDS.map((k) => [k, count])) as Record<(typeof DIVERGENCE_KINDS)[number], typeof count>,
+    },
+    clean: { type: 'boolean', description: 'No divergence at all' },
+    cleanNights: { ...count, description: 'Consecutive clean nights up to and including this one' },
+  } as const;
+  const summaryRequired = Object.keys(summary);
+  return {
+    DialectRevision: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['revision', 'appBuild', 'fields', 'extras'],
+      description: 'One revision of a legacy dialect (contract/legacy/dialect.ts DialectRevision): which raw field carries what, in which unit, from which app build on.',
+      properties: {
+        revision: { type: 'integer', minimum: 0, maximum: 100000 },
+        appBuild: { type: 'integer', minimum: 0, maximum: 999999999 },
+        fields: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['recordId', 'deviceSerial', 'startedAt', 'durationS', 'coverage', 'mode'],
+          properties: {
+            recordId: named(),
+            deviceSerial: named(),
+            startedAt: named({ unit: { type: 'string', enum: ['epoch-s', 'epoch-ms', 'iso', 'local'] } }, ['unit']),
+            durationS: named({ unit: { type: 'string', enum: ['s', 'ms'] } }, ['unit']),
+            coverage: named({ unit: { type: 'string', enum: ['percent', 'fraction'] }, sentinel: { type: 'number', description: 'A raw value given a second meaning: not measured' } }, ['unit']),
+            mode: named(
+              {
+                values: {
+                  type: 'object',
+                  minProperties: 1,
+                  maxProperties: 100,
+                  propertyNames: { maxLength: 40 },
+                  additionalProperties: { type: 'string', enum: LEGACY_MODE_VALUES },
+                  description: 'Raw value → canonical mode',
+                },
+              },
+              ['values'],
+            ),
+          },
+        },
+        extras: {
+          type: 'array',
+          maxItems: 50,
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['key', 'name', 'type'],
+            properties: { key: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_]{0,39}$' }, name: fieldName, type: { type: 'string', enum: ['int', 'string', 'boolean'] } },
+          },
+        },
+      },
+    },
+    LegacyRawRecord: {
+      type: 'object',
+      maxProperties: 100,
+      additionalProperties: rawValue,
+      description: 'One record as the old app sends it: raw field names of the line\'s dialect, scalar values',
+    },
+    LegacyUploadResult: {
+      type: 'object',
+      required: ['results', 'v2'],
+      properties: {
+        results: {
+          type: 'array',
+          description: 'One verdict per record, in the order sent',
+          items: {
+            type: 'object',
+            required: ['recordId', 'rowKey', 'status'],
+            properties: {
+              recordId: { type: ['string', 'null'] },
+              rowKey: { ...rowKey, type: ['string', 'null'] },
+              status: { type: 'string', enum: ['stored', 'duplicate', 'refused'] },
+              code: { type: 'string', enum: ['device-signs-v2', 'device-not-yours', 'record-conflict', 'invalid-record'] },
+            },
+          },
+        },
+        v2: {
+          type: 'string',
+          enum: ['written', 'pending', 'not-applicable'],
+          description: 'written: every stored record is in v2 too; pending: the legacy store committed and a v2 write failed — the outbox holds it and legacy-repair writes it; not-applicable: legacy-only, or nothing stored',
+        },
+      },
+    },
+    LegacySessionView: {
+      type: 'object',
+      required: ['recordId', 'deviceSerial', 'startedAt', 'durationS', 'coverage', 'mode', 'extras'],
+      properties: {
+        recordId: { type: 'string' },
+        deviceSerial: { type: 'string' },
+        startedAt: { ...nullableInt, description: 'epoch seconds' },
+        durationS: nullableInt,
+        coverage: { ...nullableInt, description: 'percent; null: not measured' },
+        mode: { type: ['string', 'null'], enum: [...LEGACY_MODE_VALUES, null] },
+        extras: { type: 'object', additionalProperties: rawValue },
+      },
+    },
+    LegacyReadResult: {
+      type: 'object',
+      required: ['source', 'sessions'],
+      properties: {
+        source: { type: 'string', enum: ['legacy', 'v2'], description: 'legacy until the line\'s reads cut over, v2 after' },
+        sessions: { type: 'array', items: { $ref: '#/components/schemas/LegacySessionView' } },
+      },
+    },
+    LegacyLineStatus: {
+      type: 'object',
+      required: ['line', 'title', 'deprecated', 'state', 'requiredCleanNights', 'cleanNights', 'lastReconciledNight', 'dualWriteAt', 'cutOverAt', 'retiredAt', 'mappingRevision', 'mappingChanges', 'dialectRevision', 'rows', 'traffic'],
+      properties: {
+        line: { type: 'string' },
+        title: { type: 'string' },
+        deprecated: { type: 'boolean' },
+        state: { type: 'string', enum: MIGRATION_STATES },
+        requiredCleanNights: { type: 'integer', minimum: 1, maximum: 365 },
+        cleanNights: { ...count, description: 'Consecutive clean nights up to and including the last reconciliation; any divergence resets it to 0' },
+        lastReconciledNight: { ...night, type: ['string', 'null'] },
+        dualWriteAt: nullableDateTime,
+        cutOverAt: nullableDateTime,
+        retiredAt: nullableDateTime,
+        mappingRevision: { ...nullableInt, description: 'The newest dialect revision the v2 mapping knows (null while legacy-only and none was set)' },
+        mappingChanges: { ...count, description: 'Times the mapping was replaced after dual-write began' },
+        dialectRevision: { ...count, description: 'The newest revision deployed to the old API' },
+        rows: { type: 'object', required: ['legacy', 'v2', 'pendingV2'], properties: { legacy: count, v2: count, pendingV2: { ...count, description: 'Legacy rows whose v2 write is pending (outbox)' } } },
+        traffic: {
+          type: 'object',
+          required: ['requests', 'refused', 'deprecatedRequests'],
+          properties: {
+            requests: { ...count, description: 'Requests to the line\'s v1 routes' },
+            refused: { ...count, description: 'Of those, answered with an error status' },
+            deprecatedRequests: { ...count, description: 'Of those, served while the line is deprecated' },
+          },
+        },
+      },
+    },
+    LegacyLineList: {
+      type: 'object',
+      required: ['lines'],
+      properties: { lines: { type: 'array', items: { $ref: '#/components/schemas/LegacyLineStatus' } } },
+    },
+    LegacyStateRequest: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['state'],
+      properties: { state: { type: 'string', enum: MIGRATION_STATES, description: 'The next state: legacy-only → dual-write → reads-cut-over → v2-only, one step at a time' } },
+    },
+    LegacyGateRequest: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['requiredCleanNights'],
+      properties: { requiredCleanNights: { type: 'integer', minimum: 1, maximum: 365 } },
+    },
+    LegacyMappingRequest: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['revisions'],
+      properties: { revisions: { type: 'array', minItems: 1, maxItems: 1000, items: { $ref: '#/components/schemas/DialectRevision' }, description: 'Revisions 0…k, in order' } },
+    },
+    LegacyMappingResult: {
+      type: 'object',
+      required: ['line', 'mappingRevision', 'mappingChanges', 'remapped'],
+      properties: {
+        line: { type: 'string' },
+        mappingRevision: count,
+        mappingChanges: count,
+        remapped: { ...count, description: 'v2 rows re-derived from the legacy store\'s raw records under the new mapping' },
+      },
+    },
+    Divergence: {
+      type: 'object',
+      required: ['rowKey', 'kind', 'field'],
+      properties: {
+        rowKey,
+        kind: { type: 'string', enum: DIVERGENCE_KINDS },
+        field: { type: ['string', 'null'], description: 'The canonical field (durationS, extras.<key>) or the raw unmapped field; null when the row is missing on one side' },
+      },
+    },
+    LegacyReconciliationSummary: { type: 'object', required: summaryRequired, properties: summary },
+    LegacyReconciliation: {
+      type: 'object',
+      required: [...summaryRequired, 'rows'],
+      properties: { ...summary, rows: { type: 'array', items: { $ref: '#/components/schemas/Divergence' }, description: 'Every divergence, by row key, in diffRow order' } },
+    },
+    LegacyReconciliationList: {
+      type: 'object',
+      required: ['reports'],
+      properties: { reports: { type: 'array', items: { $ref: '#/components/schemas/LegacyReconciliationSummary' }, description: 'Newest night first' } },
+    },
+    LegacyUsersRequest: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['users'],
+      properties: {
+        users: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 10000,
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['line', 'userId', 'secret'],
+            properties: {
+              line: { type: 'string', pattern: '^[a-z][a-z0-9-]{1,39}$' },
+              userId: { type: 'string', minLength: 1, maxLength: 254 },
+              secret: { type: 'string', minLength: 1, maxLength: 200 },
+            },
+          },
+        },
+      },
+    },
+    LegacyFaultsRequest: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['v2WriteFailurePerMille'],
+      properties: { v2WriteFailurePerMille: { type: 'integer', minimum: 0, maximum: 1000, description: 'Rows per thousand whose first v2 write fails after the legacy commit (contract/legacy/wire.ts v2WriteFails)' } },
     },
   } as const;
 }

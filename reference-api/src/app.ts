@@ -21,6 +21,9 @@ import { sessionRoutes } from './routes/sessions.ts';
 import { careRoutes } from './routes/care.ts';
 import { otaOperatorRoutes } from './routes/ota-operator.ts';
 import { otaPhoneRoutes } from './routes/ota-phone.ts';
+import { legacyV1Routes } from './routes/legacy-v1.ts';
+import { legacyOperatorRoutes } from './routes/legacy-operator.ts';
+import { legacyTestbedRoutes } from './routes/legacy-testbed.ts';
 
 /** What every route plugin receives. */
 export interface Services {
@@ -109,7 +112,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(careRoutes(services));
   await app.register(otaOperatorRoutes(services));
   await app.register(otaPhoneRoutes(services));
-  if (config.testMode) await app.register(testbedRoutes(services));
+  await app.register(legacyV1Routes(services));
+  await app.register(legacyOperatorRoutes(services));
+  if (config.testMode) {
+    await app.register(testbedRoutes(services));
+    await app.register(legacyTestbedRoutes(services));
+  }
 
   if (!givenPool) app.addHook('onClose', async () => db.end());
   return app;

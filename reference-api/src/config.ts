@@ -49,6 +49,12 @@ export interface ApiConfig {
   releasePublicKeys: string[];
   /** Outside test mode, run the OTA fleet-health monitor this often (0: never). In test mode it runs only through POST /testbed/jobs/ota-health-monitor. */
   otaMonitorIntervalSeconds: number;
+  /**
+   * Outside test mode, the legacy jobs (legacy-repair, then legacy-reconcile) run every night at this
+   * hour, UTC (FLEETBED_LEGACY_NIGHTLY_HOUR_UTC; -1: never). In test mode they run only through
+   * POST /testbed/jobs/{legacy-repair,legacy-reconcile}, on the virtual clock.
+   */
+  legacyNightlyHourUtc: number;
 }
 
 export const CONFIG_DEFAULTS = Object.freeze({
@@ -69,6 +75,7 @@ export const CONFIG_DEFAULTS = Object.freeze({
   keyCacheSize: 1_000_000,
   logLevel: 'warn',
   otaMonitorIntervalSeconds: 300,
+  legacyNightlyHourUtc: 2,
 } satisfies Partial<ApiConfig>);
 
 export class ConfigError extends Error {
@@ -89,6 +96,7 @@ const ENV_OF: Record<string, string> = {
   uploadStatementsInFlight: 'FLEETBED_UPLOAD_STATEMENTS_IN_FLIGHT',
   keyCacheSize: 'FLEETBED_KEY_CACHE_SIZE',
   otaMonitorIntervalSeconds: 'FLEETBED_OTA_MONITOR_INTERVAL_SECONDS',
+  legacyNightlyHourUtc: 'FLEETBED_LEGACY_NIGHTLY_HOUR_UTC',
 };
 
 /** An integer setting; text (from the environment) is parsed here, so that a bad value is echoed as written. */
@@ -139,6 +147,7 @@ export function resolveConfig(options: ApiConfigInput): ApiConfig {
     logLevel: o.logLevel,
     releasePublicKeys: releaseKeys(o.releasePublicKeys ?? (o.testMode ? [TEST_RELEASE_PUBLIC_KEY] : [])),
     otaMonitorIntervalSeconds: int('otaMonitorIntervalSeconds', o.otaMonitorIntervalSeconds, 0, 7 * 24 * 3600),
+    legacyNightlyHourUtc: int('legacyNightlyHourUtc', o.legacyNightlyHourUtc, -1, 23),
   };
 }
 
@@ -174,5 +183,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     logLevel: env.FLEETBED_LOG_LEVEL as ApiConfig['logLevel'] | undefined,
     releasePublicKeys: env.FLEETBED_RELEASE_PUBLIC_KEYS === undefined ? undefined : env.FLEETBED_RELEASE_PUBLIC_KEYS.split(',').map((k) => k.trim()).filter(Boolean),
     otaMonitorIntervalSeconds: env.FLEETBED_OTA_MONITOR_INTERVAL_SECONDS,
+    legacyNightlyHourUtc: env.FLEETBED_LEGACY_NIGHTLY_HOUR_UTC,
   });
 }

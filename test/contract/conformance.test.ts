@@ -9,7 +9,11 @@ import { bondProofSigningBytes } from '../../contract/bond-proof.ts';
 import { encodeSessionRecord, packSignedRecord, sessionRecordSigningBytes, type SessionRecord } from '../../contract/record.ts';
 import { packFirmwareVersion } from '../../contract/firmware-version.ts';
 import { encodeOtaReport, otaReportSigningBytes, packSignedOtaReport } from '../../contract/ota-report.ts';
+import { encodeBody, type Dialect } from '../../contract/legacy/dialect.ts';
+import { legacyRowKey } from '../../contract/legacy/wire.ts';
+import { DIALECTS } from '../../contract/legacy/dialects.ts';
 import { releaseBody, ROGUE_RELEASE_KEY } from '../ota/support.ts';
+import { credentials, records, truth, userIdFor, type LegacyUser } from '../api/legacy-client.ts';
 import { databaseTargets } from '../support/databases.ts';
 import { startTestApi, TEST_FACTORY_SECRET, type TestApi } from '../support/api.ts';
 
@@ -197,6 +201,35 @@ function signedRecord(device: Device, seq: number, startedAt: number, signer: De
   return Buffer.from(packSignedRecord(bytes, signature)).toString('base64url');
 }
 
+// ---------------------------------------------------------------- legacy v1 lines (contract/legacy/dialects.ts)
+
+/** The line whose v1 routes `o` is (its path is `<basePath>/sessions`), or undefined. */
+const lineOfOp = (o: DocumentedOperation): Dialect | undefined => DIALECTS.find((d) => o.path === `${d.basePath}/sessions`);
+/** A line's two v1 operations, found in the document by path (the contract generates them from the dialect). */
+function v1Ops(d: Dialect): { upload: string; read: string } {
+  const of = (method: string) => operations().find((o) => o.method === method && o.path === `${d.basePath}/sessions`)?.operationId;
+  const upload = of('POST');
+  const read = of('GET');
+  if (!upload || !read) throw new Error(`contract/openapi.ts documents no POST and GET ${d.basePath}/sessions for line ${d.line}`);
+  return { upload, read };
+}
+/** The old app's User-Agent: its name and the build of revision 0. */
+const userAgentOf = (d: Dialect) => ({ 'user-agent': `${d.appName}/${d.revisions[0]!.appBuild}` });
+/** A valid body of a line's upload: `n` records of device `serial`, in the line's encoding, under revision 0. */
+function legacyUpload(d: Dialect, serial: string, n: number): Pick<Call, 'raw' | 'contentType'> {
+  const { body, contentType } = encodeBody(d, records(d, d.revisions[0]!, serial, 0, n));
+  return { raw: body, contentType };
+}
+/** The next dialect revision of a line whose deployed revision is `current` (same fields, a later build). */
+const nextRevision = (d: Dialect, current: number) => ({ ...d.revisions[0]!, revision: current + 1, appBuild: d.revisions[0]!.appBuild + current + 1 });
+/** A valid body of each legacy operator and testbed route of one line. */
+const LINE_BODIES: Record<string, (d: Dialect) => unknown> = {
+  setLegacyLineState: () => ({ state: 'dual-write' }),
+  setLegacyLineGate: () => ({ requiredCleanNights: 1 }),
+  setLegacyLineMapping: (d) => ({ revisions: d.revisions }),
+  deployLegacyRevision: (d) => nextRevision(d, 0),
+};
+
 const form = (fields: Record<string, string>) => ({ raw: new URLSearchParams(fields).toString(), contentType: 'application/x-www-form-urlencoded' });
 const CLIENT = 'fleetbed-phone';
 
@@ -218,11 +251,28 @@ describe('the reference API conforms to contract/openapi.ts [embedded]', () => {
   /** Path parameters, queries and headers that reach every route's handler, for the sweeps over all operations. */
   /** The OTA release and rollout of the OTA step (for the sweeps over all operations). */
   const ota = { releaseId: '', rolloutId: '' };
+  /** The old system's user of each line (created by the legacy step), and the line and night of its reconciliation report. */
+  const legacyUsers = new Map<string, LegacyUser>();
+  const legacy = { line: DIALECTS[0]!.line, night: '' };
   const reaching = (o: DocumentedOperation): Pick<Call, 'params' | 'query' | 'headers'> => ({
-    params: { deviceId: devices[1]!.deviceId, providerAccountId: dentist.accountId, patientAccountId: alice.accountId, ...ota, name: 'ota-health-monitor' },
+    params: { deviceId: devices[1]!.deviceId, providerAccountId: dentist.accountId, patientAccountId: alice.accountId, ...ota, name: 'ota-health-monitor', ...legacy },
     ...(o.operationId === 'getPatientSessions' ? { query: period } : {}),
     ...(o.operationId === 'uploadRecords' ? { headers: { 'idempotency-key': `sweep-${o.operationId}-${observed.size}` } } : {}),
   });
+
+  /** A line's credential (its user's, or the one given) in the line's own scheme, and on uploads the old app's User-Agent. */
+  const legacyCredentials = (d: Dialect, opts: { userAgent?: boolean; secret?: string } = {}): Pick<Call, 'headers' | 'query'> => {
+    const u = legacyUsers.get(d.line);
+    if (!u) throw new Error(`no legacy user of ${d.line} yet: the legacy step creates them`);
+    const c = credentials(d, { userId: u.userId, secret: opts.secret ?? u.secret });
+    return { headers: { ...c.headers, ...(opts.userAgent ? userAgentOf(d) : {}) }, query: c.query };
+  };
+  /** Credentials that reach every route's handler: Bob's token, the factory credential, or the line's user. */
+  const auth = (o: DocumentedOperation): Partial<Call> => {
+    const d = lineOfOp(o);
+    if (d) return legacyCredentials(d, { userAgent: o.method === 'POST' });
+    return o.security.includes('phoneBearer') ? { token: bob.access } : o.security.includes('factoryCredential') ? { factory: true } : {};
+  };
 
   beforeAll(async () => {
     api = await startTestApi(target.serverUrl!);
@@ -554,8 +604,212 @@ describe('the reference API conforms to contract/openapi.ts [embedded]', () => {
     await call(app, { op: 'listDevices', token: bob.access, status: 200 });
   });
 
+  // ---------------------------------------------------------------- legacy v1 lines and their migration
+
+  it('legacy v1: every line takes an upload in its own encoding and auth and reads it back; refuses a missing User-Agent, an unreadable, oversized or mistyped body, a bad since and a wrong credential, writing nothing', async () => {
+    const digest = async () => (await call(app, { op: 'getTestbedDigest', status: 200 })).body.digest as string;
+    // The old system's users, one a line; a refused request creates none.
+    const users: LegacyUser[] = DIALECTS.map((d) => ({ line: d.line, userId: userIdFor(d, 1), secret: `conformance-${d.line}` }));
+    const before = await digest();
+    for (const bad of [
+      { users: [{ line: 'no-such-line', userId: 'x', secret: 'y' }] }, // not a line of the catalogue
+      { users: [users[0], users[0]] }, // the same user twice
+      { users: [] },
+      { users: [{ ...users[0], secret: '' }] },
+      { users: [{ ...users[0], role: 'admin' }] },
+    ]) {
+      expect((await call(app, { op: 'addLegacyUsers', json: bad, status: 400 })).body.code).toBe('validation-failed');
+    }
+    expect(await digest(), 'a refused addLegacyUsers changed the state').toBe(before);
+    await call(app, { op: 'addLegacyUsers', json: { users: users.map((u) => ({ ...u, secret: 'an-older-secret' })) }, status: 204 });
+    // A user id the line already has gets the new secret.
+    await call(app, { op: 'addLegacyUsers', json: { users }, status: 204 });
+    for (const u of users) legacyUsers.set(u.line, u);
+
+    for (const [i, d] of DIALECTS.entries()) {
+      const { upload, read } = v1Ops(d);
+      const u = legacyUsers.get(d.line)!;
+      const serial = `LG-${i}`;
+      const ids = [0, 1, 2].map((n) => `r-${serial}-${n}`);
+      const body = legacyUpload(d, serial, 3);
+      const stored = await call(app, { op: upload, ...legacyCredentials(d, { userAgent: true }), ...body, status: 200 });
+      expect(stored.body, d.line).toEqual({ results: ids.map((id) => ({ recordId: id, rowKey: legacyRowKey(d.line, u.userId, id), status: 'stored' })), v2: 'not-applicable' });
+      const again = await call(app, { op: upload, ...legacyCredentials(d, { userAgent: true }), ...body, status: 200 });
+      expect(again.body.results.map((r: { status: string }) => r.status), d.line).toEqual(['duplicate', 'duplicate', 'duplicate']);
+      const mine = async (query: Record<string, string> = {}) => {
+        const c = legacyCredentials(d);
+        return (await call(app, { op: read, ...c, query: { ...c.query, ...query }, status: 200 })).body;
+      };
+      const back = await mine();
+      expect(back.source, d.line).toBe('legacy');
+      expect(back.sessions.map((s: { recordId: string }) => s.recordId), d.line).toEqual(ids);
+      expect(back.sessions.every((s: { deviceSerial: string }) => s.deviceSerial === serial), d.line).toBe(true);
+      const since = truth(d.revisions[0]!, 1, serial).startedAt;
+      expect((await mine({ since: String(since) })).sessions.map((s: { recordId: string }) => s.recordId), d.line).toEqual(ids.slice(1));
+
+      const nothing = await digest();
+      const refuse = async (c: Omit<Call, 'op'>, code: string) => {
+        const r = await call(app, { op: c.raw === undefined && c.json === undefined ? read : upload, ...c });
+        expect(r.body.code, `${d.line} ${c.status}`).toBe(code);
+        return r.body;
+      };
+      const fresh = legacyUpload(d, `${serial}-refused`, 2);
+      // 400: no User-Agent, another app's, an unreadable body, more than 1000 records; a bad since.
+      expect((await refuse({ ...legacyCredentials(d), ...fresh, status: 400 }, 'validation-failed')).field).toBe('User-Agent');
+      const other = legacyCredentials(d);
+      expect((await refuse({ ...other, headers: { ...other.headers, 'user-agent': `Other/${d.revisions[0]!.appBuild}` }, ...fresh, status: 400 }, 'validation-failed')).field).toBe('User-Agent');
+      const unreadable = d.encoding === 'json' ? JSON.stringify({ wrongKey: [] }) : d.encoding === 'form' ? 'notindexed=1' : 'no-equals-sign';
+      expect((await refuse({ ...legacyCredentials(d, { userAgent: true }), raw: unreadable, contentType: fresh.contentType, status: 400 }, 'validation-failed')).field).toBe('body');
+      const many = encodeBody(d, records(d, d.revisions[0]!, `${serial}-many`, 0, 1001));
+      expect((await refuse({ ...legacyCredentials(d, { userAgent: true }), raw: many.body, contentType: many.contentType, status: 400 }, 'validation-failed')).detail).toMatch(/at most 1000 records/i);
+      if (d.encoding === 'json') {
+        // A lone UTF-16 surrogate (an escape JSON can spell, no character PostgreSQL can store).
+        const lone = { [d.batchKey]: [{ ...records(d, d.revisions[0]!, `${serial}-lone`, 0, 1)[0]!, note: '\ud800' }] };
+        expect((await refuse({ ...legacyCredentials(d, { userAgent: true }), raw: JSON.stringify(lone), contentType: fresh.contentType, status: 400 }, 'validation-failed')).field).toBe('body');
+      }
+      for (const bad of ['soon', '-1', '1.5']) {
+        const c = legacyCredentials(d);
+        await refuse({ ...c, query: { ...c.query, since: bad }, status: 400 }, 'validation-failed');
+      }
+      // 401: no credential, a wrong secret, an unknown user (on both routes; Basic lines with the challenge, which call() checks).
+      const stranger = credentials(d, { userId: userIdFor(d, 999), secret: u.secret });
+      for (const creds of [{ headers: {}, query: {} }, credentials(d, { userId: u.userId, secret: 'not-the-secret' }), stranger]) {
+        await refuse({ ...creds, headers: { ...creds.headers, ...userAgentOf(d) }, ...fresh, status: 401 }, 'legacy-unauthenticated');
+        await refuse({ ...creds, status: 401 }, 'legacy-unauthenticated');
+      }
+      // 413: too large in the line's own media type; 415: the right records in another media type.
+      const padding = 'x'.repeat(1024 * 1024 + 1);
+      await refuse({ ...legacyCredentials(d, { userAgent: true }), raw: d.encoding === 'form' ? `padding=${padding}` : padding, contentType: fresh.contentType, status: 413 }, 'payload-too-large');
+      const otherType = d.encoding === 'json' ? 'text/plain' : 'application/json';
+      expect((await refuse({ ...legacyCredentials(d, { userAgent: true }), raw: fresh.raw, contentType: otherType, status: 415 }, 'unsupported-media-type')).field).toBe('Content-Type');
+      expect(await digest(), `${d.line}: a refused v1 request changed the state`).toBe(nothing);
+      expect((await mine()).sessions.map((s: { recordId: string }) => s.recordId), d.line).toEqual(ids);
+    }
+  });
+
+  it('legacy migration (operator routes, the factory credential): status, one step forward, the cutover gate, the mapping, a deployed revision, the dual-write fault and its repair, a reconciled night', async () => {
+    const digest = async () => (await call(app, { op: 'getTestbedDigest', status: 200 })).body.digest as string;
+    const d = DIALECTS[0]!; // legacy.line; DIALECTS[1] is the media-type sweep's, the others the retirement step's
+    const line = { line: d.line };
+    const op = (name: string, c: Omit<Call, 'op'>) => call(app, { op: name, factory: true, ...c });
+    const status = async () => (await op('getLegacyLine', { params: line, status: 200 })).body;
+    const { upload, read } = v1Ops(d);
+    const uploadNew = async (serial: string, n: number) => (await call(app, { op: upload, ...legacyCredentials(d, { userAgent: true }), ...legacyUpload(d, serial, n), status: 200 })).body;
+    const sessions = async () => (await call(app, { op: read, ...legacyCredentials(d), status: 200 })).body;
+    const noLine = { line: 'no-such-line' };
+    const badLine = { line: 'Not_A_Line' };
+
+    // Every operator route: 401 without the factory credential or with a wrong one, 403 for a phone's token (a credential of the wrong kind).
+    let before = await digest();
+    const operatorRoutes = operations().filter((o) => o.path.startsWith('/v2/legacy/'));
+    expect(operatorRoutes.length).toBe(7);
+    for (const o of operatorRoutes) {
+      const base = { op: o.operationId, params: { ...line, night: '2026-01-01' }, ...(LINE_BODIES[o.operationId] ? { json: LINE_BODIES[o.operationId]!(d) } : {}) };
+      expect((await call(app, { ...base, status: 401 })).body.code, o.operationId).toBe('factory-credential-required');
+      expect((await call(app, { ...base, factory: 'wrong-secret-wrong-secret', status: 401 })).body.code, o.operationId).toBe('factory-credential-required');
+      expect((await call(app, { ...base, token: bob.access, status: 403 })).body.code, o.operationId).toBe('forbidden');
+    }
+    expect(await digest(), 'a refused operator request changed the state').toBe(before);
+
+    // Status: every line of the catalogue, legacy-only, with the step before's rows and traffic.
+    const all = (await op('listLegacyLines', { status: 200 })).body.lines as Array<{ line: string; state: string; rows: { legacy: number }; traffic: { requests: number; refused: number; deprecatedRequests: number } }>;
+    expect(all.map((l) => l.line)).toEqual(DIALECTS.map((x) => x.line));
+    for (const [i, l] of all.entries()) {
+      expect(l, l.line).toMatchObject({ state: 'legacy-only', rows: { legacy: 3, v2: 0, pendingV2: 0 } });
+      expect(l.traffic.refused, l.line).toBeGreaterThan(0);
+      expect(l.traffic.deprecatedRequests > 0, l.line).toBe(DIALECTS[i]!.deprecated);
+    }
+    expect(await status()).toMatchObject({ line: d.line, state: 'legacy-only', requiredCleanNights: 30, cleanNights: 0, lastReconciledNight: null, mappingRevision: null, dialectRevision: 0 });
+    expect((await op('getLegacyLine', { params: badLine, status: 400 })).body.code).toBe('validation-failed');
+    expect((await op('getLegacyLine', { params: noLine, status: 404 })).body.code).toBe('not-found');
+
+    // One step forward only: refusals first, nothing written.
+    before = await digest();
+    for (const skip of ['reads-cut-over', 'v2-only', 'legacy-only']) {
+      expect((await op('setLegacyLineState', { params: line, json: { state: skip }, status: 409 })).body.code, skip).toBe('migration-state-invalid');
+    }
+    for (const bad of [{ state: 'retired' }, {}, { state: 'dual-write', force: true }]) await op('setLegacyLineState', { params: line, json: bad, status: 400 });
+    await op('setLegacyLineState', { params: badLine, json: { state: 'dual-write' }, status: 400 });
+    await op('setLegacyLineState', { params: noLine, json: { state: 'dual-write' }, status: 404 });
+    expect(await digest(), 'a refused state change changed the state').toBe(before);
+    // legacy-only → dual-write backfills every legacy row into v2.
+    expect((await op('setLegacyLineState', { params: line, json: { state: 'dual-write' }, status: 200 })).body).toMatchObject({ state: 'dual-write', mappingRevision: 0, rows: { legacy: 3, v2: 3, pendingV2: 0 } });
+    expect((await op('setLegacyLineState', { params: line, json: { state: 'dual-write' }, status: 409 })).body.code).toBe('migration-state-invalid');
+    expect(await uploadNew('LG-0-dual', 2)).toMatchObject({ v2: 'written' });
+    expect((await status()).rows).toEqual({ legacy: 5, v2: 5, pendingV2: 0 });
+    // The default gate (30 clean nights) is closed.
+    const closed = await op('setLegacyLineState', { params: line, json: { state: 'reads-cut-over' }, status: 409 });
+    expect(closed.body.code).toBe('cutover-gate-closed');
+    expect(closed.body.detail).toContain('0 of 30 consecutive clean nights, last reconciled never');
+
+    // The gate's size.
+    before = await digest();
+    for (const bad of [{ requiredCleanNights: 0 }, { requiredCleanNights: 366 }, { requiredCleanNights: '1' }, {}]) await op('setLegacyLineGate', { params: line, json: bad, status: 400 });
+    await op('setLegacyLineGate', { params: badLine, json: { requiredCleanNights: 1 }, status: 400 });
+    await op('setLegacyLineGate', { params: noLine, json: { requiredCleanNights: 1 }, status: 404 });
+    expect(await digest(), 'a refused gate changed the state').toBe(before);
+    expect((await op('setLegacyLineGate', { params: line, json: { requiredCleanNights: 1 }, status: 200 })).body).toMatchObject({ requiredCleanNights: 1, cleanNights: 0 });
+    expect((await op('setLegacyLineState', { params: line, json: { state: 'reads-cut-over' }, status: 409 })).body.detail).toContain('0 of 1 consecutive clean nights');
+
+    // The mapping: validated (400 naming the problem), 404 for no line; the same mapping re-derives every v2 row and is not a change.
+    const rev0 = d.revisions[0]!;
+    before = await digest();
+    const problem = await op('setLegacyLineMapping', { params: line, json: { revisions: [{ ...rev0, revision: 1 }] }, status: 400 });
+    expect(problem.body).toMatchObject({ code: 'validation-failed', field: 'revisions' });
+    expect(problem.body.detail).toMatch(/revisions\[0\]\.revision: must be 0/);
+    expect((await op('setLegacyLineMapping', { params: line, json: { revisions: [{ ...rev0, fields: { ...rev0.fields, recordId: { name: 'other' } } }] }, status: 400 })).body.detail).toMatch(/recordId\.name: must be id/);
+    await op('setLegacyLineMapping', { params: line, json: { revisions: [] }, status: 400 });
+    const lone = { ...rev0.fields, mode: { ...rev0.fields.mode, values: { ...rev0.fields.mode.values, '\ud800': 'daily' } } }; // a lone surrogate as a raw value
+    expect((await op('setLegacyLineMapping', { params: line, json: { revisions: [{ ...rev0, fields: lone }] }, status: 400 })).body.field).toBe('revisions');
+    await op('setLegacyLineMapping', { params: badLine, json: { revisions: d.revisions }, status: 400 });
+    await op('setLegacyLineMapping', { params: noLine, json: { revisions: d.revisions }, status: 404 });
+    expect(await digest(), 'a refused mapping changed the state').toBe(before);
+    expect((await op('setLegacyLineMapping', { params: line, json: { revisions: d.revisions }, status: 200 })).body).toEqual({ line: d.line, mappingRevision: 0, mappingChanges: 0, remapped: 5 });
+
+    // A customization deployed to the old API (testbed): its next revision only; records of older builds stay under revision 0.
+    before = await digest();
+    await call(app, { op: 'deployLegacyRevision', params: line, json: nextRevision(d, 1), status: 400 }); // revision 2 while 0 is deployed
+    expect((await call(app, { op: 'deployLegacyRevision', params: line, json: { ...nextRevision(d, 0), appBuild: rev0.appBuild }, status: 400 })).body.field).toBe('appBuild');
+    await call(app, { op: 'deployLegacyRevision', params: line, json: { revision: 1 }, status: 400 });
+    expect((await call(app, { op: 'deployLegacyRevision', params: line, json: { ...nextRevision(d, 0), fields: lone }, status: 400 })).body.field).toBe('fields');
+    await call(app, { op: 'deployLegacyRevision', params: badLine, json: nextRevision(d, 0), status: 400 });
+    await call(app, { op: 'deployLegacyRevision', params: noLine, json: nextRevision(d, 0), status: 404 });
+    expect(await digest(), 'a refused deploy changed the state').toBe(before);
+    expect((await call(app, { op: 'deployLegacyRevision', params: line, json: nextRevision(d, 0), status: 200 })).body).toMatchObject({ line: d.line, dialectRevision: 1, mappingRevision: 0 });
+    expect((await call(app, { op: 'deployLegacyRevision', params: line, json: nextRevision(d, 0), status: 400 })).body.field).toBe('revision');
+
+    // The dual-write fault: the legacy store commits, the v2 write is owed (pending) until legacy-repair writes it.
+    before = await digest();
+    for (const bad of [{ v2WriteFailurePerMille: 1001 }, { v2WriteFailurePerMille: -1 }, { v2WriteFailurePerMille: 0.5 }, {}]) await call(app, { op: 'setLegacyFaults', json: bad, status: 400 });
+    expect(await digest(), 'a refused fault changed the state').toBe(before);
+    expect((await call(app, { op: 'setLegacyFaults', json: { v2WriteFailurePerMille: 1000 }, status: 200 })).body).toEqual({ v2WriteFailurePerMille: 1000 });
+    expect(await uploadNew('LG-0-fault', 2)).toMatchObject({ v2: 'pending' });
+    expect((await status()).rows).toEqual({ legacy: 7, v2: 5, pendingV2: 2 });
+    expect((await sessions()).sessions).toHaveLength(7); // nothing lost: the legacy store serves them
+    expect((await call(app, { op: 'runTestbedJob', params: { name: 'legacy-repair' }, status: 200 })).body.result).toEqual({ repaired: 2, pending: 0 });
+    expect((await call(app, { op: 'setLegacyFaults', json: { v2WriteFailurePerMille: 0 }, status: 200 })).body).toEqual({ v2WriteFailurePerMille: 0 });
+    expect((await status()).rows).toEqual({ legacy: 7, v2: 7, pendingV2: 0 });
+
+    // A reconciled night: clean, one clean night, which opens the gate of 1.
+    const job = await call(app, { op: 'runTestbedJob', params: { name: 'legacy-reconcile' }, status: 200 });
+    expect(job.body.result.lines).toEqual([expect.objectContaining({ line: d.line, rowsCompared: 7, clean: true, cleanNights: 1, divergences: { 'missing-in-v2': 0, 'missing-in-legacy': 0, 'field-differs': 0, 'unmapped-field': 0 } })]);
+    legacy.night = job.body.result.lines[0].night;
+    const list = await op('listLegacyReconciliations', { params: line, status: 200 });
+    expect(list.body.reports.map((r: { night: string; clean: boolean }) => [r.night, r.clean])).toEqual([[legacy.night, true]]);
+    await op('listLegacyReconciliations', { params: badLine, status: 400 });
+    await op('listLegacyReconciliations', { params: noLine, status: 404 });
+    expect((await op('getLegacyReconciliation', { params: legacy, status: 200 })).body).toMatchObject({ line: d.line, night: legacy.night, clean: true, rows: [] });
+    for (const night of ['2026-02-30', '0000-01-01', 'tonight']) expect((await op('getLegacyReconciliation', { params: { ...line, night }, status: 400 })).body.code, night).toBe('validation-failed');
+    await op('getLegacyReconciliation', { params: { ...badLine, night: legacy.night }, status: 400 });
+    expect((await op('getLegacyReconciliation', { params: { ...line, night: '2000-01-01' }, status: 404 })).body.field).toBe('night');
+    await op('getLegacyReconciliation', { params: { ...noLine, night: legacy.night }, status: 404 });
+    const legacyView = await sessions();
+    expect((await op('setLegacyLineState', { params: line, json: { state: 'reads-cut-over' }, status: 200 })).body).toMatchObject({ state: 'reads-cut-over', cleanNights: 1, lastReconciledNight: legacy.night });
+    // Reads now come from v2, the same sessions.
+    expect(await sessions()).toEqual({ source: 'v2', sessions: legacyView.sessions });
+  });
+
   it('refuses unreadable bodies on every route that documents it: malformed JSON, too large, unknown type', async () => {
-    const auth = (o: DocumentedOperation) => (o.security.includes('phoneBearer') ? { token: bob.access } : o.security.includes('factoryCredential') ? { factory: true } : {});
     const codes = (o: DocumentedOperation, status: number) =>
       (documentedResponse(o, status)?.content?.['application/problem+json']?.schema as { properties?: { code?: { enum?: string[] } } } | undefined)?.properties?.code?.enum ?? [];
     let tried = 0;
@@ -566,7 +820,11 @@ describe('the reference API conforms to contract/openapi.ts [embedded]', () => {
         tried++;
       }
       if (codes(o, 413).includes('payload-too-large')) {
-        await call(app, { ...base, json: { padding: 'x'.repeat(1024 * 1024 + 1) }, status: 413 });
+        // Too large in the route's own media type (any other is a 415 before the body is read).
+        const type = Object.keys(PATHS[o.path]![o.method.toLowerCase() as 'post']!.requestBody!.content)[0]!;
+        const padding = 'x'.repeat(1024 * 1024 + 1);
+        const big = type === 'application/json' ? { json: { padding } } : { raw: type === 'application/x-www-form-urlencoded' ? `padding=${padding}` : padding, contentType: type };
+        await call(app, { ...base, ...big, status: 413 });
         tried++;
       }
       if (codes(o, 415).includes('unsupported-media-type')) {
@@ -613,6 +871,19 @@ describe('the reference API conforms to contract/openapi.ts [embedded]', () => {
         return { token: alice.access, json: { reports: [report] }, status: 200 };
       },
       setTestbedClock: async () => ({ json: { advanceMs: 1000 }, status: 200 }),
+      // The legacy lines: one upload per line, generated from its dialect; the operator and testbed routes on a line
+      // the legacy step left alone (its second), which moves to dual-write here.
+      ...Object.fromEntries(
+        DIALECTS.map((d) => [v1Ops(d).upload, async (): Promise<Omit<Call, 'op'>> => ({ ...legacyCredentials(d, { userAgent: true }), ...legacyUpload(d, `MT-${d.line}`, 2), status: 200 })]),
+      ),
+      ...Object.fromEntries(
+        Object.entries(LINE_BODIES).map(([op, body]) => [
+          op,
+          async (): Promise<Omit<Call, 'op'>> => ({ params: { line: DIALECTS[1]!.line }, ...(OPS.get(op)!.testModeOnly ? {} : { factory: true }), json: body(DIALECTS[1]!), status: 200 }),
+        ]),
+      ),
+      addLegacyUsers: async () => ({ json: { users: [{ line: DIALECTS[1]!.line, userId: userIdFor(DIALECTS[1]!, 900), secret: 'media-types' }] }, status: 204 }),
+      setLegacyFaults: async () => ({ json: { v2WriteFailurePerMille: 0 }, status: 200 }),
     };
     /** The same request content spelled in another media type (what a confused or hostile client sends). */
     const spelled = (type: string, body: unknown): string => {
@@ -662,13 +933,15 @@ describe('the reference API conforms to contract/openapi.ts [embedded]', () => {
   });
 
   it('routes without a request body: a Content-Type header without a body is ignored, any body is refused (415) and writes nothing', async () => {
-    const auth = (o: DocumentedOperation) => (o.security.includes('phoneBearer') ? { token: bob.access } : o.security.includes('factoryCredential') ? { factory: true } : {});
     const digest = async () => (await call(app, { op: 'getTestbedDigest', status: 200 })).body.digest as string;
     // What each answers Bob (or the factory, or anyone) with the sweep's parameters, as without the header.
     const answer: Record<string, number | number[]> = {
       getHealth: 200, getReadiness: 200, listDevices: 200, getDevice: 404, createBondChallenge: 201, unbondDevice: 404, listDeviceSessions: 404,
       grantCareConsent: 200, revokeCareConsent: [204, 404, 404], getPatientSessions: 403, getFirmwareRelease: 200, getRollout: 200, checkOtaOffer: 404,
       getTestbedClock: 200, getTestbedDigest: 200, runTestbedJob: 200,
+      // The legacy lines (the caller is the line's user) and the operator's view of them (the legacy step's line and night).
+      ...Object.fromEntries(DIALECTS.map((d) => [v1Ops(d).read, 200])),
+      listLegacyLines: 200, getLegacyLine: 200, listLegacyReconciliations: 200, getLegacyReconciliation: 200,
     };
     const bodiless = operations().filter((o) => !PATHS[o.path]![o.method.toLowerCase() as 'get']!.requestBody);
     expect(bodiless.map((o) => o.operationId).sort()).toEqual(Object.keys(answer).sort());
@@ -730,6 +1003,36 @@ describe('the reference API conforms to contract/openapi.ts [embedded]', () => {
       await plain.db.drop();
       expect((await call(plain.app, { op: 'getReadiness', status: 503 })).body).toEqual({ status: 'unavailable' });
     });
+  });
+
+  // After the sweeps (which need every line live): retire every line and see both v1 routes answer 410.
+  it('legacy lines retire: each walked to v2-only (dual-write, a clean reconciled night, reads-cut-over) answers 410 legacy-retired on both v1 routes, whoever asks, and its mapping no longer changes', async () => {
+    const digest = async () => (await call(app, { op: 'getTestbedDigest', status: 200 })).body.digest as string;
+    const op = (name: string, d: Dialect, c: Omit<Call, 'op'>) => call(app, { op: name, factory: true, params: { line: d.line }, ...c });
+    for (const d of DIALECTS) {
+      if ((await op('getLegacyLine', d, { status: 200 })).body.state === 'legacy-only') await op('setLegacyLineState', d, { json: { state: 'dual-write' }, status: 200 });
+      await op('setLegacyLineGate', d, { json: { requiredCleanNights: 1 }, status: 200 });
+    }
+    const night = (await call(app, { op: 'runTestbedJob', params: { name: 'legacy-reconcile' }, status: 200 })).body.result.lines as Array<{ line: string; clean: boolean; cleanNights: number }>;
+    expect(night.map((l) => l.line).sort()).toEqual(DIALECTS.map((d) => d.line).sort());
+    for (const l of night) expect(l, l.line).toMatchObject({ clean: true, cleanNights: 1 });
+    for (const d of DIALECTS) {
+      const { upload, read } = v1Ops(d);
+      if ((await op('getLegacyLine', d, { status: 200 })).body.state === 'dual-write') await op('setLegacyLineState', d, { json: { state: 'reads-cut-over' }, status: 200 });
+      const gone = (await op('setLegacyLineState', d, { json: { state: 'v2-only' }, status: 200 })).body;
+      expect(gone, d.line).toMatchObject({ state: 'v2-only', rows: { pendingV2: 0 } });
+      expect(gone.rows.v2, d.line).toBe(gone.rows.legacy);
+      expect(gone.retiredAt, d.line).not.toBeNull();
+      const before = await digest();
+      const body = legacyUpload(d, `RT-${d.line}`, 1);
+      for (const c of [{ ...legacyCredentials(d, { userAgent: true }), ...body }, { headers: userAgentOf(d), ...body }, legacyCredentials(d), {}]) {
+        const r = await call(app, { op: 'raw' in c ? upload : read, ...c, status: 410 });
+        expect(r.body.code, d.line).toBe('legacy-retired');
+      }
+      expect((await op('setLegacyLineState', d, { json: { state: 'v2-only' }, status: 409 })).body.code, d.line).toBe('migration-state-invalid');
+      expect((await op('setLegacyLineMapping', d, { json: { revisions: d.revisions }, status: 409 })).body.code, d.line).toBe('migration-state-invalid');
+      expect(await digest(), `${d.line}: a request to the retired line changed the state`).toBe(before);
+    }
   });
 
   // Last: every status the document promises was seen at least once above.
