@@ -203,6 +203,13 @@ export const ERROR_CATALOGUE = catalogue({
     fix: 'Pass a writable --report-dir and check that its disk has space.',
   },
 
+  // Legacy scenarios (harness/core/legacy).
+  FLEETBED_LEGACY_LINE_UNSERVED: {
+    meaning: 'A legacy scenario brings dialects of its own (`legacy.dialects`) but runs on the embedded or containers environment, whose reference API serves only the eight catalogue lines of contract/legacy/dialects.ts (and would read a replaced line under its catalogue spec); nothing was started.',
+    exit: 'usage',
+    fix: 'Run the scenario against the platform that serves your line (`--env url --target-url …`, in test mode); or, to rehearse on the reference API, add your dialect to contract/legacy/dialects.ts, where the reference API, the contract and the simulators all read it, and drop it from `legacy.dialects`.',
+  },
+
   // The load product (harness/products/load).
   FLEETBED_LOAD_SHARD_UNSUPPORTED: {
     meaning: '`fleetbed load --shard i/N` was asked for a load that does not split into independent processes: a closed-model plan (its syncs come as fast as the platform answers, so which syncs happen depends on timing) or --find-max (a search for the knee needs one process to see every step); nothing was started.',

@@ -18,6 +18,12 @@ import { checkHaltStopsOffers } from './ota-4-halt-stops-offers.ts';
 import { checkBlastRadius } from './ota-5-blast-radius.ts';
 import { checkBootLoopRollback } from './ota-6-boot-loop-rollback.ts';
 import { checkQuietBrickHalted } from './ota-7-quiet-brick-halted.ts';
+import { checkDualWrite } from './leg-1-dual-write.ts';
+import { checkReconciliation } from './leg-2-reconciliation.ts';
+import { checkCutoverGate } from './leg-3-cutover-gate.ts';
+import { checkNoLegacyDowngrade } from './leg-4-no-downgrade.ts';
+import type { LegacyStores } from './_internals/legacy-stores.ts';
+import type { LegacyRunRecord } from '../legacy/types.ts';
 import { INVARIANTS } from '../scenario/invariants.ts';
 import { skipped, type Checker } from './types.ts';
 
@@ -32,11 +38,27 @@ export const OTA_CHECKERS: Readonly<Partial<Record<InvariantId, (r: OtaRunRecord
   'OTA-7': checkQuietBrickHalted,
 });
 
+/**
+ * The legacy checkers, by invariant id: functions of one legacy engine run
+ * (harness/core/legacy) and of both stores read after it (null without the
+ * platform's database), which a legacy scenario's runner calls.
+ */
+export const LEGACY_CHECKERS: Readonly<Partial<Record<InvariantId, (r: LegacyRunRecord, stores: LegacyStores | null) => InvariantResult>>> = Object.freeze({
+  'LEG-1': checkDualWrite,
+  'LEG-2': (r: LegacyRunRecord) => checkReconciliation(r),
+  'LEG-3': (r: LegacyRunRecord) => checkCutoverGate(r),
+  'LEG-4': checkNoLegacyDowngrade,
+});
+
+/** A legacy checker reads the legacy engine's run; without one (a plain fleet run) it is skipped. */
+const legacy = (id: 'LEG-1' | 'LEG-2' | 'LEG-3' | 'LEG-4'): Checker => async (ctx) =>
+  ctx.legacy ? LEGACY_CHECKERS[id]!(ctx.legacy.record, ctx.legacy.stores) : skipped(id, INVARIANTS[id], 'legacy invariants need a legacy scenario (a `legacy` section)');
+
 /** An OTA checker reads the OTA engine's run; without one (a plain fleet run) it is skipped. */
 const ota = (id: 'OTA-1' | 'OTA-2' | 'OTA-3' | 'OTA-4' | 'OTA-5' | 'OTA-6' | 'OTA-7'): Checker => async (ctx) =>
   ctx.ota ? OTA_CHECKERS[id]!(ctx.ota) : skipped(id, INVARIANTS[id], 'OTA invariants need an OTA scenario (an `ota` section)');
 
-/** The checkers `fleetbed run` has, by invariant id. The legacy and attack invariants belong to their own suites; the OTA ones read an OTA scenario's run (harness/core/ota). */
+/** The checkers `fleetbed run` has, by invariant id. The attack invariant belongs to its own suite; the OTA ones read an OTA scenario's run (harness/core/ota), the legacy ones a legacy scenario's (harness/core/legacy). */
 export const CHECKERS: Readonly<Partial<Record<InvariantId, Checker>>> = Object.freeze({
   'ING-1': checkExactlyOnce,
   'ING-2': checkAppendOnly,
@@ -55,4 +77,8 @@ export const CHECKERS: Readonly<Partial<Record<InvariantId, Checker>>> = Object.
   'OTA-5': ota('OTA-5'),
   'OTA-6': ota('OTA-6'),
   'OTA-7': ota('OTA-7'),
+  'LEG-1': legacy('LEG-1'),
+  'LEG-2': legacy('LEG-2'),
+  'LEG-3': legacy('LEG-3'),
+  'LEG-4': legacy('LEG-4'),
 });

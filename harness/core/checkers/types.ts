@@ -3,6 +3,8 @@ import type { ResolvedScenario } from '../scenario/types.ts';
 import type { FleetRunResult } from '../fleet/run-fleet.ts';
 import type { RunHistory } from '../history.ts';
 import type { OtaRunRecord } from '../ota/types.ts';
+import type { LegacyRunRecord } from '../legacy/types.ts';
+import type { LegacyStores } from './_internals/legacy-stores.ts';
 
 /**
  * What a checker may look at. Checkers only observe: they read the ledger, the
@@ -20,6 +22,8 @@ export interface CheckContext {
   env: { apiUrl: string; databaseUrl?: string };
   /** An OTA scenario's engine run (harness/core/ota), which the OTA checkers read. */
   ota?: OtaRunRecord;
+  /** A legacy scenario's engine run (harness/core/legacy) and both stores after it (null without the database), which the LEG checkers read. */
+  legacy?: { record: LegacyRunRecord; stores: LegacyStores | null };
 }
 
 /** A checker returns one result for its invariant. */

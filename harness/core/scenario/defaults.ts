@@ -1,4 +1,6 @@
+import { DEFAULT_REQUIRED_CLEAN_NIGHTS } from '../../../contract/legacy/dialect.ts';
 import { FLEET_DEFAULTS } from '../../../simulators/fleet-options.ts';
+import { LEGACY_WORLD_DEFAULTS } from '../../../simulators/legacy/options.ts';
 import type { Behaviour, EnvHints, ProductMix } from './types.ts';
 import type { Duration } from './duration.ts';
 import { deepFreeze } from './_internals/deep-freeze.ts';
@@ -62,6 +64,32 @@ export const SCENARIO_DEFAULTS = deepFreeze({
     image: { antiRollbackCounter: 2, sizeBytes: 65_536, behaviour: { kind: 'good' } },
     /** The invariants an OTA scenario checks when it names none. */
     invariants: ['OTA-1', 'OTA-2', 'OTA-3', 'OTA-4', 'OTA-5', 'OTA-6', 'OTA-7'] as const,
+  },
+  /** Defaults of the `legacy` section (legacy scenarios only); the world's are the legacy simulator's own (simulators/legacy/options.ts). */
+  legacy: {
+    /** Legacy devices in the world when `fleet.devices` is left out. */
+    devices: LEGACY_WORLD_DEFAULTS.devices,
+    sessionsPerDay: LEGACY_WORLD_DEFAULTS.sessionsPerDay,
+    twoDevices: LEGACY_WORLD_DEFAULTS.twoDeviceShare,
+    neverUpgrade: LEGACY_WORLD_DEFAULTS.neverUpgradeShare,
+    upgradeLagDays: LEGACY_WORLD_DEFAULTS.maxUpgradeLagDays,
+    sharedEmails: LEGACY_WORLD_DEFAULTS.sharedEmailShare,
+    retries: LEGACY_WORLD_DEFAULTS.retryShare,
+    sentinelShare: LEGACY_WORLD_DEFAULTS.sentinelShare,
+    driftPerLinePerMonth: LEGACY_WORLD_DEFAULTS.driftPerLinePerMonth,
+    migration: {
+      order: 'as-listed' as 'as-listed' | 'big-first' | 'cheap-first',
+      concurrent: 1,
+      startDay: 1,
+      requiredCleanNights: DEFAULT_REQUIRED_CLEAN_NIGHTS,
+      mappingLagDays: 1,
+      retireAfterDays: 3 as number | null,
+    },
+    v2WriteFailurePerMille: 0,
+    v2Devices: LEGACY_WORLD_DEFAULTS.v2Devices,
+    actionsPerDay: LEGACY_WORLD_DEFAULTS.actionsPerDay,
+    /** The invariants a legacy scenario checks when it names none. */
+    invariants: ['LEG-1', 'LEG-2', 'LEG-3', 'LEG-4'] as const,
   },
 });
 

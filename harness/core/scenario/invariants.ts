@@ -22,6 +22,7 @@ export const INVARIANTS = Object.freeze({
   'LEG-1': 'every legacy upload is dual-written, equal in content on both sides',
   'LEG-2': 'nightly reconciliation finds every divergence, and none on clean data',
   'LEG-3': 'reads cut over only after N consecutive clean days',
+  'LEG-4': 'a legacy path never writes what the v2 path would refuse (no auth downgrade through an old API, before or after cutover)',
   'PRIV-1': 'telemetry tables hold no direct identifiers',
   'PRIV-2': 'every identity-telemetry join writes an audit row',
 } as const);

@@ -177,7 +177,7 @@ describe('resolveScenario: errors name the file, the field, the value and what w
     const lines = err.message.split('\n');
     expect(lines).toEqual([
       `${FILE}: 5 problems`,
-      `${FILE}: durtion is not a known field (did you mean "duration"?); a scenario takes ${['name', 'description', 'seed', 'fleet', 'duration', 'behaviour', 'faults', 'invariants', 'thresholds', 'env', 'ota'].join(', ')}`,
+      `${FILE}: durtion is not a known field (did you mean "duration"?); a scenario takes ${['name', 'description', 'seed', 'fleet', 'duration', 'behaviour', 'faults', 'invariants', 'thresholds', 'env', 'ota', 'legacy'].join(', ')}`,
       `${FILE}: fleet.devices must be an integer from 1 to 1000000, got -5`,
       `${FILE}: behaviour.latePhones must be a probability from 0 to 1, got 1.5`,
       expect.stringMatching(/^scenarios\/ci\/late\.ts: faults\[0\]\.at must be an offset from the start .*, got "noon"$/),

@@ -7,6 +7,7 @@ import { solveMix } from './_internals/mix.ts';
 import { SCENARIO_DEFAULTS } from './defaults.ts';
 import { dayTimeSeconds, DURATION_EXPECTED, formatDuration, parseDuration } from './duration.ts';
 import { INVARIANT_IDS, RUN_INVARIANTS, type InvariantId } from './invariants.ts';
+import { resolveLegacy } from './resolve-legacy.ts';
 import { parseSeed, SEED_EXPECTED } from './seed.ts';
 import { didYouMean } from './_internals/suggest.ts';
 import type { Behaviour, EnvHints, FaultKind, ProductMix, ResolvedFault, ResolvedScenario } from './types.ts';
@@ -18,7 +19,7 @@ export const MAX_DURATION_SECONDS = 365 * 86_400;
 /** Largest gap between a requested product mix and what households can produce. */
 export const MIX_TOLERANCE = 0.01;
 
-const TOP_FIELDS = ['name', 'description', 'seed', 'fleet', 'duration', 'behaviour', 'faults', 'invariants', 'thresholds', 'env', 'ota'] as const;
+const TOP_FIELDS = ['name', 'description', 'seed', 'fleet', 'duration', 'behaviour', 'faults', 'invariants', 'thresholds', 'env', 'ota', 'legacy'] as const;
 const FAULT_KINDS: readonly FaultKind[] = ['restart-api', 'restart-postgres', 'kill-api', 'kill-postgres', 'connection-reset', 'latency', 'http-5xx', 'drop-response-after-commit', 'db-latency', 'db-connection-reset', 'db-reply-lost'];
 const POINT_FAULTS: readonly FaultKind[] = ['restart-api', 'restart-postgres', 'kill-api', 'kill-postgres'];
 const DB_FAULTS: readonly FaultKind[] = ['db-latency', 'db-connection-reset', 'db-reply-lost'];
@@ -88,7 +89,13 @@ export function resolveScenario(raw: unknown, source = '<inline>'): ResolvedScen
   const behaviour = resolveBehaviour(c, s.behaviour);
   const faults = resolveFaults(c, s.faults, timeLimit);
   const ota = s.ota === undefined ? undefined : c.part(() => resolveOta(c, s.ota, timeLimit));
-  const invariants = c.part(() => (s.ota !== undefined && s.invariants === undefined ? [...SCENARIO_DEFAULTS.ota.invariants] : resolveInvariants(c, s.invariants)));
+  const legacy = s.legacy === undefined ? undefined : c.part(() => {
+    if (s.ota !== undefined) c.fail('legacy', 'absent in an OTA scenario: a scenario is an OTA run or a legacy migration, not both (write two scenarios)', s.legacy);
+    return resolveLegacy(c, s.legacy, durationSeconds ?? MAX_DURATION_SECONDS, legacyDevices(s.fleet, fleet?.devices));
+  });
+  const invariants = c.part(() =>
+    s.invariants === undefined && s.ota !== undefined ? [...SCENARIO_DEFAULTS.ota.invariants] : s.invariants === undefined && s.legacy !== undefined ? [...SCENARIO_DEFAULTS.legacy.invariants] : resolveInvariants(c, s.invariants),
+  );
   const thresholds = resolveThresholds(c, s.thresholds);
   const env = c.part(() => resolveEnv(c, s.env));
   c.done();
@@ -98,7 +105,7 @@ export function resolveScenario(raw: unknown, source = '<inline>'): ResolvedScen
     description: description!,
     file: source,
     seed: seed!,
-    fleet: fleet!,
+    fleet: legacy ? { ...fleet!, devices: legacyDevices(s.fleet, fleet!.devices)! } : fleet!,
     duration: formatDuration(durationSeconds!),
     durationSeconds: durationSeconds!,
     behaviour,
@@ -115,7 +122,14 @@ export function resolveScenario(raw: unknown, source = '<inline>'): ResolvedScen
       databaseProxy: faults.some((f) => DB_FAULTS.includes(f.fault)),
     },
     ...(ota ? { ota } : {}),
+    ...(legacy ? { legacy } : {}),
   });
+}
+
+/** A legacy scenario's world size is fleet.devices; left out, the legacy world's default (not the fleet's 1000). */
+function legacyDevices(raw: unknown, resolved: number | undefined): number | undefined {
+  const given = typeof raw === 'object' && raw !== null && (raw as { devices?: unknown }).devices !== undefined;
+  return given ? resolved : SCENARIO_DEFAULTS.legacy.devices;
 }
 
 const OTA_LINES = ['adult-brush', 'kids-brush', 'interdental'] as const;

@@ -1,3 +1,4 @@
+import type { Dialect, DriftChange, MigrationState } from '../../../contract/legacy/dialect.ts';
 import type { DayTime, Duration } from './duration.ts';
 import type { InvariantId } from './invariants.ts';
 import type { SeedInput } from './seed.ts';
@@ -159,6 +160,8 @@ export interface Scenario {
   env?: EnvHints;
   /** OTA scenario: rollouts of firmware images against a reporting fleet (harness/core/ota). */
   ota?: OtaInput;
+  /** Legacy scenario: the v1 lines' apps, their drift, and a strangler-fig migration to v2 (harness/core/legacy, docs/legacy.md). */
+  legacy?: LegacyInput;
 }
 
 /** A fault of the timeline after validation, times in simulated seconds since the start. */
@@ -201,6 +204,8 @@ export interface ResolvedScenario {
   readonly requires: Readonly<{ restartApi: boolean; restartDatabase: boolean; faultProxy: boolean; killApi: boolean; crashDatabase: boolean; databaseProxy: boolean }>;
   /** Present for an OTA scenario: `fleetbed run` hands it to harness/core/ota. */
   readonly ota?: ResolvedOta;
+  /** Present for a legacy scenario: `fleetbed run` hands it to harness/core/legacy. */
+  readonly legacy?: ResolvedLegacy;
 }
 
 /**
@@ -280,4 +285,123 @@ export interface ResolvedOta {
   readonly syncEverySeconds: number;
   readonly skipDayShare: number;
   readonly rollouts: readonly ResolvedOtaRollout[];
+}
+
+export type { Dialect, DriftChange, MigrationState };
+
+/** In which order the migration team takes the lines: as listed, the biggest (most users) first, or the cheapest (fewest) first. */
+export type MigrationOrder = 'as-listed' | 'big-first' | 'cheap-first';
+
+/** A drift event a legacy scenario names: on `day` (day 1 is the first) the line's app release brings `change`. */
+export interface LegacyDriftInput {
+  line: string;
+  day: number;
+  change: DriftChange;
+}
+
+/** What a legacy line must end as; checked as `legacy_outcome` thresholds. */
+export interface LegacyExpectInput {
+  /** The line's migration state at the end. */
+  state?: MigrationState;
+  /** Reads cut over on exactly this day of the line's dual-write (31 for a clean line and the default 30-night gate: nights 1–30 clean, cut over the next morning). */
+  nightsToCutover?: number;
+  /** …or on this day at the latest. */
+  maxNightsToCutover?: number;
+  /** At least this many mapping changes after dual-write began. */
+  minMappingChanges?: number;
+}
+
+/**
+ * A legacy scenario (`legacy` section): users of the old v1 apps on their
+ * lines, the apps' drift over simulated time, hostile legacy traffic, and the
+ * migration team moving lines onto v2 (dual-write, nightly reconciliation, the
+ * cutover gate, retirement). The world's size is `fleet.devices` (legacy
+ * devices, over the lines by weight). Runs in whole days. docs/legacy.md.
+ */
+export interface LegacyInput {
+  /** The lines of the world: catalogue ids (contract/legacy/dialects.ts) or lines of `dialects`. Default: the eight of the catalogue. */
+  lines?: string[];
+  /** Dialect specs of your own lines (or a replacement of a catalogue line of the same id). The platform under test must serve them. */
+  dialects?: Dialect[];
+  /** Sessions a device brushes a day (1–4). Default 2. */
+  sessionsPerDay?: number;
+  /** Share of users with two devices. Default 0.3. */
+  twoDevices?: number;
+  /** Share of users whose app never upgrades. Default 0.15. */
+  neverUpgrade?: number;
+  /** Others run a release after a seeded 0 to this many days. Default 10. */
+  upgradeLagDays?: number;
+  /** Share of e-mail-line users who are a person already on another e-mail line. Default 0.25. */
+  sharedEmails?: number;
+  /** Share of uploads the app sends twice. Default 0.03. */
+  retries?: number;
+  /** Share of records carrying the coverage sentinel once a revision overloads it. Default 0.3. */
+  sentinelShare?: number;
+  drift?: {
+    /** Seeded drift events per line per 30 days: one rate, or by line (a line left out: 0). Default 1. */
+    perLinePerMonth?: number | Record<string, number>;
+    /** Dated drift events, e.g. `{ line: 'kids-club', day: 12, change: { kind: 'add-field', key: 'pressureAlerts', name: 'pa', type: 'int' } }`. */
+    events?: LegacyDriftInput[];
+  };
+  migration?: {
+    /** The lines that migrate. Default: every line of `lines`. */
+    lines?: string[];
+    /** Default 'as-listed'. */
+    order?: MigrationOrder;
+    /** Lines in dual-write at once. Default 1. */
+    concurrent?: number;
+    /** The day (day 1 is the first) the first lines start dual-write. Default 1. */
+    startDay?: number;
+    /** Consecutive clean nights a line needs before reads cut over (set on the platform's gate). Default 30. */
+    requiredCleanNights?: number;
+    /** Days after a dirty night before the team updates the mapping. Default 1. */
+    mappingLagDays?: number;
+    /** Days after cutover before the legacy path is retired (v2-only); null: never. Default 3. */
+    retireAfterDays?: number | null;
+    /** Also run the same seed with this order, in a fresh environment, and report both side by side. Default none. */
+    counterfactual?: MigrationOrder;
+  };
+  faults?: {
+    /** Share of rows, per thousand, whose first v2 write fails after the legacy commit. Default 0. */
+    v2WriteFailurePerMille?: number;
+  };
+  hostile?: {
+    /** Legacy devices that turn into (signing) v2 devices. Default 2. */
+    v2Devices?: number;
+    /** Hostile legacy actions a day. Default 1. */
+    actionsPerDay?: number;
+  };
+  /** What each line must end as, by line. */
+  expect?: Record<string, LegacyExpectInput>;
+}
+
+export interface ResolvedLegacy {
+  /** The lines of the world, in the scenario's order. */
+  readonly lines: readonly string[];
+  /** The dialect of each of `lines`, in that order. */
+  readonly dialects: readonly Dialect[];
+  /** Lines whose dialect the scenario supplied. */
+  readonly customLines: readonly string[];
+  readonly sessionsPerDay: number;
+  readonly twoDeviceShare: number;
+  readonly neverUpgradeShare: number;
+  readonly maxUpgradeLagDays: number;
+  readonly sharedEmailShare: number;
+  readonly retryShare: number;
+  readonly sentinelShare: number;
+  readonly drift: { readonly perLinePerMonth: Readonly<Record<string, number>>; readonly events: ReadonlyArray<{ readonly line: string; /** 0-based */ readonly day: number; readonly change: DriftChange }> };
+  readonly migration: {
+    readonly lines: readonly string[];
+    readonly order: MigrationOrder;
+    readonly concurrent: number;
+    /** 0-based day index. */
+    readonly startDay: number;
+    readonly requiredCleanNights: number;
+    readonly mappingLagDays: number;
+    readonly retireAfterDays: number | null;
+    readonly counterfactual: MigrationOrder | null;
+  };
+  readonly faults: { readonly v2WriteFailurePerMille: number };
+  readonly hostile: { readonly v2Devices: number; readonly actionsPerDay: number };
+  readonly expect: Readonly<Record<string, Readonly<LegacyExpectInput>>>;
 }

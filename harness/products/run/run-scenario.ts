@@ -9,6 +9,7 @@ import type { ResolvedScenario } from '../../core/scenario/types.ts';
 import { evaluateThresholds } from '../../core/thresholds/index.ts';
 import { runCareQueries, runCheckers, snapshotEvents } from '../../core/checkers/index.ts';
 import { RunHistory } from '../../core/history.ts';
+import { runLegacyScenario } from './run-legacy-scenario.ts';
 import { runOtaScenario } from './run-ota-scenario.ts';
 import { round, runWithResult, type ScenarioRunParts } from './scenario-result.ts';
 
@@ -24,7 +25,7 @@ export interface RunScenarioOptions {
   setup?: FleetSetupState;
 }
 
-/** A scenario's result, and the fleet run behind it (absent when the run did not complete, or for an OTA scenario). */
+/** A scenario's result, and the fleet run behind it (absent when the run did not complete, or for an OTA or legacy scenario). */
 export interface RunScenarioOutcome {
   result: ScenarioResult;
   fleet?: FleetRunResult;
@@ -40,6 +41,8 @@ export interface RunScenarioOutcome {
 export async function runScenario(scenario: ResolvedScenario, options: RunScenarioOptions): Promise<RunScenarioOutcome> {
   // OTA scenarios have their own engine (harness/core/ota): rollouts against a reporting fleet.
   if (scenario.ota) return { result: (await runOtaScenario(scenario, options)).result };
+  // Legacy scenarios too (harness/core/legacy): v1 apps, drift and a migration, night by night.
+  if (scenario.legacy) return { result: (await runLegacyScenario(scenario, options)).result };
   const env = options.environment;
   const log = options.log ?? (() => {});
   const days = Math.max(1, Math.ceil(scenario.durationSeconds / 86_400));

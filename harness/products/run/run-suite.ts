@@ -11,6 +11,7 @@ import type { ProgressOptions } from '../../core/fleet/progress.ts';
 import type { ResolvedScenario } from '../../core/scenario/types.ts';
 import { runDigest, runScenario } from './run-scenario.ts';
 import { gitCommit } from '../../core/git-commit.ts';
+import { FleetbedError } from '../../../contract/fleetbed-error.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -49,7 +50,17 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunReport> {
   const t0 = performance.now();
   const results: ScenarioResult[] = [];
   const log = options.log ?? (() => {});
-  const shared = (options.environment.env ?? (options.environment.targetUrl || options.environment.databaseUrl ? 'url' : 'embedded')) !== 'embedded';
+  const envKind = options.environment.env ?? (options.environment.targetUrl || options.environment.databaseUrl ? 'url' : 'embedded');
+  for (const scenario of options.scenarios) {
+    const custom = scenario.legacy?.customLines ?? [];
+    if (custom.length > 0 && envKind !== 'url') {
+      throw new FleetbedError(
+        'FLEETBED_LEGACY_LINE_UNSERVED',
+        `scenario ${scenario.name} (${scenario.file}) brings its own dialect for ${custom.join(', ')} (legacy.dialects), but the ${envKind} environment runs the reference API, which serves only the catalogue lines of contract/legacy/dialects.ts. Nothing was started. Run it with --env url --target-url <your platform in test mode>, or add the dialect to contract/legacy/dialects.ts to rehearse on the reference API.`,
+      );
+    }
+  }
+  const shared = envKind !== 'embedded';
   let sharedEnv: StartedEnvironment | undefined;
   let apiUrl = '';
   let kind = '';
@@ -66,7 +77,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunReport> {
           ...(scenario.env.apiWorkers ? { workers: scenario.env.apiWorkers } : {}),
           apiEnv: { FLEETBED_PASSWORD_HASH_COST: '16', ...options.environment.apiEnv, ...scenario.env.apiEnv },
         };
-        const policy = scenario.ota || options.environment.apiEntry !== undefined ? 'none' : (options.fixture ?? 'reuse');
+        const policy = scenario.ota || scenario.legacy || options.environment.apiEntry !== undefined ? 'none' : (options.fixture ?? 'reuse');
         if (policy === 'none') env = await resolveEnvironment(envOptions).start();
         else {
           const fleetEnv = await startFleetEnvironment({
