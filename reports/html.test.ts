@@ -79,6 +79,42 @@ describe('renderHtml', () => {
     expect(section(html, 'retry-after-commit')).not.toContain('data-chart="blast-radius"');
   });
 
+  it('shows a legacy scenario\'s migration section, and its scalars rather than a JSON dump in the metrics table', () => {
+    const base = makeRunReport();
+    const l = (line: string, queuePosition: number, state: string, cutOverDay: number | null, nightsToCutover: number | null) => ({
+      line,
+      migrating: true,
+      queuePosition,
+      state,
+      driftBeforeMigration: queuePosition - 1,
+      driftAfterMigration: 1,
+      divergences: { 'missing-in-v2': 0, 'missing-in-legacy': 0, 'field-differs': 2, 'unmapped-field': 1 },
+      dirtyNights: 1,
+      mappingChanges: 1,
+      dualWriteDay: 1,
+      cutOverDay,
+      nightsToCutover,
+      refusedCutovers: 3,
+    });
+    const big = [l('sonic-classic', 1, 'v2-only', 40, 40), l('kids-club', 2, 'dual-write', null, null)];
+    const cheap = [l('kids-club', 1, 'v2-only', 31, 31), l('sonic-classic', 2, 'v2-only', 62, 31)];
+    const legacy = { order: 'big-first', days: 90, requiredCleanNights: 30, queue: ['sonic-classic', 'kids-club'], lines: big, nights: [{ day: 1, lines: { 'sonic-classic': { clean: true, cleanNights: 1, divergences: 0 } } }], counterfactual: { order: 'cheap-first', days: 90, lines: cheap, nights: [] }, orders: { 'big-first': big, 'cheap-first': cheap } };
+    const scenario = { ...base.scenarios[0]!, name: 'legacy-migration-order', metrics: { ...base.scenarios[0]!.metrics, legacy } };
+    const html = renderHtml({ ...base, scenarios: [...base.scenarios, scenario] });
+    const sec = section(html, 'legacy-migration-order');
+    expect(sec).toContain('<section class="legacy" data-legacy aria-labelledby="scenario-4-legacy">');
+    expect(sec).toContain('cheap-first cut over 2 of 2 lines by day 90, big-first 1;');
+    expect(sec).toMatch(/<tr data-legacy-line="kids-club" data-order="big-first"[^>]*>.*?<td class="num" data-col="nights-to-cutover">—<\/td><\/tr>/);
+    expect(sec).toContain('data-chart="legacy-nights-to-cutover"');
+    expect(sec).toContain('data-chart="legacy-nights"');
+    expect(sec).toContain('<tr data-metric="legacy.order"><th scope="row"><code>legacy.order</code></th><td class="num">big-first</td></tr>');
+    expect(sec).toContain('<tr data-metric="legacy.counterfactual.order">');
+    expect(sec).not.toContain('<tr data-metric="legacy">');
+    expect(sec).not.toContain('&quot;driftBeforeMigration&quot;');
+    for (const other of base.scenarios) expect(section(html, other.name)).not.toContain('data-legacy');
+    expect(renderHtml(base)).not.toContain('data-legacy');
+  });
+
   it('groups attacks by OWASP class in Top 10 order, with the request and response of one that got through', () => {
     const html = renderHtml(makeRunReport({ failing: true }));
     const groups = [...html.matchAll(/<section class="owasp" data-owasp="([^"]+)"/g)].map((m) => m[1]);

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from './_internals/atomic-write.ts';
 import { escapeHtml as esc } from './_internals/escape.ts';
+import { LEGACY_CSS, renderLegacyMigration } from './_internals/legacy-migration.ts';
 import { renderBaselineCounterfactual } from './_internals/ota-baseline-chart.ts';
 import {
   attackFailed,
@@ -216,8 +217,21 @@ function metricValue(v: unknown): string {
   return `<code>${esc(json)}</code>`;
 }
 
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The plain values of metrics.legacy and of its counterfactual (numbers, strings, lists of names), not its per-line and per-night data. */
+function legacyScalars(legacy: Record<string, unknown>): [string, unknown][] {
+  const plain = (v: unknown) => v === null || typeof v !== 'object' || (Array.isArray(v) && v.every((x) => x === null || typeof x !== 'object'));
+  const out = Object.entries(legacy).filter(([, v]) => plain(v));
+  if (isPlainObject(legacy.counterfactual)) for (const [k, v] of Object.entries(legacy.counterfactual)) if (plain(v)) out.push([`counterfactual.${k}`, v]);
+  return out;
+}
+
 function renderMetrics(m: ScenarioMetrics): string {
-  const known = new Set<string>([...METRIC_LABELS.map(([k]) => k), 'latencyMs', 'ota']);
+  const legacy = isPlainObject(m.legacy) ? m.legacy : null;
+  const known = new Set<string>([...METRIC_LABELS.map(([k]) => k), 'latencyMs', 'ota', ...(legacy ? ['legacy'] : [])]);
   const rows = METRIC_LABELS.filter(([k]) => m[k] !== undefined).map(([k, label]) => `<tr data-metric="${esc(k)}"><th scope="row">${esc(label)}</th><td class="num">${metricValue(m[k])}</td></tr>`);
   const l = m.latencyMs;
   if (l) {
@@ -228,6 +242,8 @@ function renderMetrics(m: ScenarioMetrics): string {
   }
   for (const [k, v] of Object.entries(m)) if (!known.has(k)) rows.push(`<tr data-metric="${esc(k)}"><th scope="row"><code>${esc(k)}</code></th><td class="num">${metricValue(v)}</td></tr>`);
   for (const [k, v] of Object.entries(m.ota ?? {})) if (k !== 'blastRadius' && k !== 'baselineCounterfactual') rows.push(`<tr data-metric="ota.${esc(k)}"><th scope="row"><code>ota.${esc(k)}</code></th><td class="num">${metricValue(v)}</td></tr>`);
+  // metrics.legacy: its scalars here; its lines, nights and orders are the migration section's.
+  if (legacy) for (const [k, v] of legacyScalars(legacy)) rows.push(`<tr data-metric="legacy.${esc(k)}"><th scope="row"><code>legacy.${esc(k)}</code></th><td class="num">${metricValue(v)}</td></tr>`);
   return `<div class="table-wrap metrics"><table class="metrics"><tbody>${rows.join('')}</tbody></table></div>`;
 }
 
@@ -276,6 +292,7 @@ ${renderTimeline(s, anchor)}
 ${renderMetrics(s.metrics)}
 ${renderBlastRadius(s, anchor)}
 ${renderBaselineCounterfactual(s, anchor)}
+${renderLegacyMigration(s, anchor)}
 </section>`;
 }
 
@@ -338,7 +355,7 @@ export function renderHtml(report: RunReport): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="${esc(report.tool.name)} ${esc(report.tool.version)}">
 <title>${esc(title)}</title>
-<style>${REPORT_CSS}</style>
+<style>${REPORT_CSS}${LEGACY_CSS}</style>
 </head>
 <body>
 <div class="page">

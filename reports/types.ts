@@ -192,3 +192,37 @@ export interface OtaBaselineRun {
   /** How the last monitor run judged the first rollout. */
   lastReason: string | null;
 }
+
+/**
+ * One product line of one migration order of a legacy scenario (`metrics.legacy.orders[order][]`,
+ * and `metrics.legacy.lines` for the scenario's own order): where the strangler-fig migration
+ * left it and what it cost on the way. Older summaries may lack any field; readers check.
+ */
+export interface LegacyLineResult {
+  line: string;
+  migrating: boolean;
+  /** Its position in the migration queue (1 first), or null for a line that does not migrate. */
+  queuePosition: number | null;
+  /** `legacy-only`, `dual-write`, `reads-cut-over` or `v2-only` at the end of the run. */
+  state: string;
+  /** Drift events deployed to its old API while it was legacy-only, and after dual-write began. */
+  driftBeforeMigration: number;
+  driftAfterMigration: number;
+  /** Divergent rows reconciliation reported over every night, by kind. */
+  divergences: Record<string, number>;
+  dirtyNights: number;
+  mappingChanges: number;
+  /** Days (1-based) on which dual-write began / reads cut over, or null. */
+  dualWriteDay: number | null;
+  cutOverDay: number | null;
+  /** The night of its dual-write on which reads cut over, or null. */
+  nightsToCutover: number | null;
+  refusedCutovers: number;
+}
+
+/** One night of a legacy scenario (`metrics.legacy.nights[]`): each line reconciled that night. */
+export interface LegacyNight {
+  /** 1-based. */
+  day: number;
+  lines: Record<string, { clean: boolean; cleanNights: number; divergences: number }>;
+}
