@@ -12,7 +12,7 @@ export default defineScenario({
     upgradeLagDays: 0,
     drift: { perLinePerMonth: 0, events: [{ line: 'kids-club', day: 12, change: { kind: 'add-field', key: 'pressureAlerts', name: 'pa', type: 'int' } }] },
     migration: { mappingLagDays: 1, retireAfterDays: null },
-    hostile: { v2Devices: 0, actionsPerDay: 0 },
+    hostile: { v2Devices: 1, actionsPerDay: 1 },
     expect: { 'kids-club': { state: 'reads-cut-over', minMappingChanges: 1, maxNightsToCutover: 44 } },
   },
 });

@@ -11,7 +11,7 @@ export default defineScenario({
     drift: { perLinePerMonth: 0 },
     migration: { concurrent: 2, retireAfterDays: null },
     faults: { v2WriteFailurePerMille: 10 },
-    hostile: { v2Devices: 0, actionsPerDay: 0 },
+    hostile: { v2Devices: 1, actionsPerDay: 1 },
     expect: { 'sonic-classic': { state: 'reads-cut-over', nightsToCutover: 31 }, 'flosser-one': { state: 'reads-cut-over', nightsToCutover: 31 } },
   },
 });
