@@ -380,7 +380,7 @@ function legacyV1Paths(): Record<`/v1/${string}`, PathItemObject> {
         description:
           `${note} Every record is read under the dialect revision deployed for the request's build (User-Agent ${d.appName}/<build>) and gets a verdict: ` +
           'stored; duplicate (the same record again); refused with device-signs-v2 (the device signs v2 records: no unsigned record for it is written), ' +
-          'device-not-yours (the serial belongs to another user of the line), record-conflict (the record id exists with other content; the first copy stays) ' +
+          'device-not-yours (the serial belongs to another user of the line, or to another person on another line), record-conflict (the record id exists with other content; the first copy stays) ' +
           'or invalid-record (no record id or device serial, or a value out of range). In dual-write the stored records go to v2 too; `v2: pending` says a v2 write ' +
           'is owed (the outbox holds it; the repair job writes it). A body that cannot be read as records, or more than 1000 records, is a 400.',
         security,

@@ -40,7 +40,7 @@ export type LegacyRecordStatus = 'stored' | 'duplicate' | 'refused';
 /**
  * Per-record refusals: `device-signs-v2` the serial is a v2 device that signs its records (no unsigned
  * record for it is ever written, LEG-4); `device-not-yours` the serial's records belong to another user of
- * the line; `record-conflict` the row exists with other content (the first copy stays); `invalid-record`
+ * the line, or to another person on another line; `record-conflict` the row exists with other content (the first copy stays); `invalid-record`
  * the record has no id or serial.
  */
 export type LegacyRefusalCode = 'device-signs-v2' | 'device-not-yours' | 'record-conflict' | 'invalid-record';

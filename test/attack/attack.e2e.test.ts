@@ -36,6 +36,8 @@ const FIXTURES = {
   'skip-ownership-check': ['bola-read-device', 'bola-read-sessions', 'bola-unbond-other-device'],
   'accept-stale-challenge': ['bond-used-challenge-new-press', 'bond-expired-challenge'],
   'accept-unsigned-image': ['ota-image-non-release-key', 'ota-image-other-line'],
+  // The legacy v1 path stores unsigned records for v2 devices (LEG-4), before and after a cutover.
+  'legacy-skip-signing-check': ['legacy-unsigned-for-v2-device', 'legacy-forged-after-conversion', 'legacy-cutover-unsigned-for-v2-device'],
 } as const;
 
 /**
@@ -114,6 +116,34 @@ describe('the weak-key cases (issue #18)', () => {
     expect(ids.length).toBeGreaterThanOrEqual(10);
     const attacks = results.get('clean')!.report.attacks!;
     for (const id of ids) expect(attacks.find((a) => a.id === id), id).toMatchObject({ verdict: 'refused', stateUnchanged: true });
+  });
+});
+
+describe('the legacy cases (old v1 lines)', () => {
+  const ids = ATTACK_CASES.map((c) => c.id).filter((id) => id.startsWith('legacy-'));
+
+  it('cover every attack of the old API and the clean reference API refuses each with no side effect', () => {
+    expect(ids.length).toBeGreaterThanOrEqual(20);
+    // Deprecated lines, unsigned records for signing devices (before and after a cutover), a retired line,
+    // identity-map confusion, another user's device, legacy ids in v2 answers.
+    for (const id of ['legacy-deprecated-wrong-secret', 'legacy-unsigned-for-v2-device', 'legacy-replay-after-conversion', 'legacy-cutover-unsigned-for-v2-device', 'legacy-retired-line-replay',
+      'legacy-id-numeric-on-email-line', 'legacy-id-household-on-serial-line', 'legacy-id-other-line-user-this-secret', 'legacy-device-not-yours', 'legacy-device-not-yours-other-line', 'legacy-ids-in-v2-reads']) {
+      expect(ids, id).toContain(id);
+    }
+    const attacks = results.get('clean')!.report.attacks!;
+    for (const id of ids) expect(attacks.find((a) => a.id === id), id).toMatchObject({ verdict: 'refused', stateUnchanged: true });
+    // A deprecated line's refusal carries Deprecation and Sunset, and the report shows them.
+    expect(attacks.find((a) => a.id === 'legacy-deprecated-wrong-key')!.response!.headers).toMatchObject({ deprecation: expect.any(String), sunset: expect.any(String) });
+  });
+
+  it('redacts the legacy secrets: Basic credentials, API-key headers and query tokens', () => {
+    const attacks = results.get('clean')!.report.attacks!.filter((a) => a.id.startsWith('legacy-'));
+    const text = JSON.stringify(attacks.map((a) => a.request));
+    expect(text).toContain('"x-smile-key":"[REDACTED]"');
+    expect(text).toContain('token=[REDACTED]');
+    expect(text).not.toMatch(/"x-(smile|api|device)-key":"(?!\[REDACTED\])/);
+    expect(text).not.toMatch(/[?&](token|key)=(?!\[REDACTED\])/);
+    expect(text).not.toMatch(/"authorization":"Basic (?!\[REDACTED)/);
   });
 });
 

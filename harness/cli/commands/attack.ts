@@ -15,7 +15,7 @@ export const ATTACK_HELP = `Usage: fleetbed attack <security suite file or direc
 
 Play a forged phone against the platform (docs/design.md AUTH-4): replay, tampering,
 forged identities, BOLA, bonding tricks, mass assignment, bad tokens, phone
-tokens on operator routes, forged OTA traffic, resource exhaustion. Every case
+tokens on operator routes, forged OTA traffic, the old v1 lines, resource exhaustion. Every case
 must be refused with the expected status and problem code AND leave the state
 digest (GET /testbed/digest) unchanged; the exact request of any case that got
 through is printed (secrets redacted).

@@ -1,4 +1,5 @@
 import { request as undiciRequest } from 'undici';
+import { DIALECTS } from '../../../contract/legacy/dialects.ts';
 import type { AttackRequest, AttackResponse } from '../../../reports/types.ts';
 
 /** One request and its answer, as sent and received (secrets in clear: redact before reporting). */
@@ -11,7 +12,27 @@ export interface Exchange {
   json?: any;
 }
 
-const SECRET_HEADERS = new Set(['authorization', 'x-factory-credential', 'cookie', 'set-cookie']);
+/** Secret-bearing headers: OAuth and Basic, the factory credential, cookies, and the legacy lines' API-key headers. */
+const SECRET_HEADERS = new Set([
+  'authorization', 'x-factory-credential', 'cookie', 'set-cookie',
+  ...DIALECTS.flatMap((d) => (d.auth.kind === 'api-key' ? [d.auth.header.toLowerCase()] : [])),
+]);
+/** Query parameters that carry a legacy line's secret (query-token lines). */
+const SECRET_QUERY = new Set(DIALECTS.flatMap((d) => (d.auth.kind === 'query-token' ? [d.auth.tokenParam] : [])));
+
+/** A path with the values of secret query parameters redacted. */
+export function redactUrl(path: string): string {
+  const q = path.indexOf('?');
+  if (q < 0) return path;
+  const params = new URLSearchParams(path.slice(q + 1));
+  let changed = false;
+  for (const k of [...new Set(params.keys())]) {
+    if (!SECRET_QUERY.has(k)) continue;
+    params.set(k, '[REDACTED]');
+    changed = true;
+  }
+  return changed ? `${path.slice(0, q)}?${params.toString().replace(/%5BREDACTED%5D/g, '[REDACTED]')}` : path;
+}
 
 /** Redact a header value: keep the scheme and a short fingerprint so two tokens can be told apart. */
 function redactValue(name: string, value: string): string {
@@ -51,11 +72,11 @@ export function redactHeaders(h: Record<string, string>): Record<string, string>
 
 export function redactedRequest(ex: Exchange): AttackRequest {
   const body = redactBody(ex.request.body);
-  return { method: ex.request.method, url: ex.request.path, headers: redactHeaders(ex.request.headers), ...(body !== undefined ? { body } : {}) };
+  return { method: ex.request.method, url: redactUrl(ex.request.path), headers: redactHeaders(ex.request.headers), ...(body !== undefined ? { body } : {}) };
 }
 
 export function redactedResponse(ex: Exchange): AttackResponse {
-  const keep = ['content-type', 'idempotent-replayed', 'www-authenticate', 'retry-after'];
+  const keep = ['content-type', 'idempotent-replayed', 'www-authenticate', 'retry-after', 'deprecation', 'sunset'];
   const headers = Object.fromEntries(Object.entries(ex.headers).filter(([k]) => keep.includes(k)));
   const body = redactBody(ex.text);
   return { status: ex.status, headers, ...(body !== undefined ? { body } : {}) };

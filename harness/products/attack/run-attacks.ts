@@ -25,15 +25,22 @@ function statusOk(e: Expected, status: number): boolean {
 }
 
 /** Why `ex` is not the expected refusal, or null when it is. */
-export function judgeExchange(e: Expected, ex: Exchange): string | null {
-  if (e.check) return e.check(ex);
+export function judgeExchange(e: Expected, ex: Exchange, prepared?: unknown): string | null {
+  if (e.check) return e.check(ex, prepared);
   if (!statusOk(e, ex.status)) return `status ${ex.status}`;
   if (e.codes?.length && !e.codes.includes(codeOf(ex))) return `code ${codeOf(ex) || '(none)'}`;
   return null;
 }
 
-/** A batch answer (upload or OTA reports) that stored something, unless it is an idempotent replay of an earlier answer. */
+/**
+ * A batch answer (upload or OTA reports, or a legacy v1 upload) that stored something, unless it is an
+ * idempotent replay of an earlier answer.
+ */
 export function storedSomething(ex: Exchange): boolean {
+  if (ex.request.method === 'POST' && /^\/v1\/[a-z0-9-]+\/sessions(\?|$)/.test(ex.request.path)) {
+    const results = (ex.json as { results?: Array<{ status: string }> } | undefined)?.results;
+    return Array.isArray(results) && results.some((r) => r.status === 'stored');
+  }
   if (!/^\/v2\/(uploads|ota\/reports)\b/.test(ex.request.path) || ex.headers['idempotent-replayed'] === 'true') return false;
   const results = (ex.json as { results?: Array<{ verdict: string }> } | undefined)?.results;
   return Array.isArray(results) && results.some((r) => r.verdict === 'stored');
@@ -79,7 +86,7 @@ export async function runCase(c: AttackCase, http: AttackHttp, world: AttackWorl
   let culprit: Exchange | undefined;
   let reason: string | null = null;
   for (const ex of exchanges) {
-    reason = judgeExchange(c.expected, ex);
+    reason = judgeExchange(c.expected, ex, prepared);
     if (reason) {
       culprit = ex;
       break;

@@ -13,8 +13,11 @@ import type { AttackWorld } from './world.ts';
 export interface Expected {
   status?: number | number[] | { min: number; max: number };
   codes?: string[];
-  /** Replaces status/codes: returns null when the response is the expected refusal, else why not. */
-  check?: (ex: Exchange) => string | null;
+  /**
+   * Replaces status/codes: returns null when the response is the expected refusal, else why not.
+   * `prepared` is what the case's `prepare` returned (e.g. the identifiers an answer must not show).
+   */
+  check?: (ex: Exchange, prepared?: any) => string | null;
   /** How the expectation reads in reports (default: derived from status and codes). */
   describe?: string;
 }

@@ -40,6 +40,8 @@ export interface WorldDevice {
 
 export interface AttackWorld {
   seed: number;
+  /** Unique per run: every id the world makes carries it (device ids are 8_000_000_000 + nonce × 100 + i). */
+  nonce: number;
   factorySecret: string;
   /** Platform (virtual) clock at setup, seconds. */
   t0: number;
@@ -205,7 +207,7 @@ export async function buildWorld(http: AttackHttp, opts: { factorySecret: string
   const rogueKey = privateKeyFromSeed(rogueSeed);
 
   const world: AttackWorld = {
-    seed, factorySecret: opts.factorySecret, t0, A, B, P, A1, A2, B1, U1, AK,
+    seed, nonce, factorySecret: opts.factorySecret, t0, A, B, P, A1, A2, B1, U1, AK,
     usedBondProof: usedBondProof!,
     firstUpload: { key: firstKey, body: { records: firstRecords } },
     release: { releaseId: rel.releaseId, version: relVersion, body: relBody },

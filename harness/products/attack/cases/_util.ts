@@ -64,10 +64,18 @@ export function signOtherDomain(key: KeyObject, domain: 'bondProof' | 'otaReport
   return sign(null, signingBytes(domain, payload), key);
 }
 
-/** The code of an answer: problem code, OAuth error, and for a batch the first per-record rejection. */
+/**
+ * The code of an answer: problem code, OAuth error, and for a batch the first per-record rejection; for a
+ * legacy v1 batch (200, a verdict per record) its counts and first refusal, `stored=0,duplicate=0,refused=2 device-signs-v2`.
+ */
 export function codeOf(ex: Exchange): string {
   const j = ex.json as any;
   if (!j || typeof j !== 'object') return '';
+  if (Array.isArray(j.results) && typeof j.v2 === 'string' && typeof j.code !== 'string') {
+    const n = (s: string) => j.results.filter((r: any) => r?.status === s).length;
+    const first = j.results.find((r: any) => r?.status === 'refused');
+    return `stored=${n('stored')},duplicate=${n('duplicate')},refused=${n('refused')}${first?.code ? ` ${first.code}` : ''}`;
+  }
   if (typeof j.code === 'string') {
     const first = Array.isArray(j.results) ? j.results.find((r: any) => r.verdict === 'rejected') : undefined;
     return first?.code ? `${j.code}/${first.code}` : j.code;

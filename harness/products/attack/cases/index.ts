@@ -10,6 +10,7 @@ import { tokenCases } from './tokens.ts';
 import { functionLevelCases } from './function-level.ts';
 import { otaCases } from './ota.ts';
 import { resourceCases, floodVerdict } from './resources.ts';
+import { legacyCases } from './legacy.ts';
 
 // The flood judges every answer, not only the last.
 const flood = resourceCases.find((c) => c.id === 'res-idempotency-key-flood')!;
@@ -28,4 +29,5 @@ export const ATTACK_CASES: readonly AttackCase[] = Object.freeze([
   ...functionLevelCases,
   ...otaCases,
   ...resourceCases,
+  ...legacyCases,
 ]);
