@@ -46,6 +46,11 @@ const FIXTURES: Record<LegacyWeaknessName, { scenario: ScenarioKey; witness: (w:
     scenario: 'clean-cutover',
     witness: (w) => w.expected === 'kids-club cuts over only after 5 consecutive clean nights' && w.found === 'cut over after 4',
   },
+  // A household id of kids-club in an operator table.
+  'legacy-id-in-telemetry': {
+    scenario: 'clean-cutover',
+    witness: (w) => /^legacy_lines\.last_mapped holds legacy user id HH\d{7}$/.test(w.found),
+  },
   // An unsigned v1 record for a v2 device stored, after the line cut over.
   'legacy-write-for-v2-device': {
     scenario: 'downgrade-after-cutover',
@@ -81,7 +86,7 @@ beforeAll(async () => {
   );
   wallSeconds = (performance.now() - t0) / 1000;
   console.log(`[legacy fixtures] ${CASES.length} environments side by side in ${wallSeconds.toFixed(1)} s`);
-}, 110_000);
+}, 240_000);
 
 afterAll(async () => {
   await Promise.all(envs.map((e) => e.stop()));

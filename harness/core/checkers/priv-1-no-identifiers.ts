@@ -1,6 +1,7 @@
 import { INVARIANTS } from '../scenario/invariants.ts';
 import { withDatabase } from './_internals/db.ts';
 import { Findings } from './_internals/findings.ts';
+import type { InvariantResult } from '../../../reports/types.ts';
 import { skipped, verdictOf, type Checker } from './types.ts';
 
 const ID = 'PRIV-1';
@@ -27,10 +28,12 @@ export const NOT_PERSONAL: Readonly<Record<string, string>> = Object.freeze({
  * identifier, and not in {@link NOT_PERSONAL}, is a violation. `checked` =
  * columns scanned.
  */
-export const checkNoIdentifiers: Checker = async (ctx) => {
-  if (!ctx.env.databaseUrl) return skipped(ID, TITLE, 'needs the platform database (DATABASE_URL) to read its schema; the API offers no way to see it');
-  const findings = new Findings();
-  const columns = await withDatabase(ctx.env.databaseUrl, async (client) =>
+export const checkNoIdentifiers: Checker = async (ctx) => checkNoIdentifierColumns(ctx.env.databaseUrl);
+
+/** {@link checkNoIdentifiers} given only where the database is (a legacy scenario's run has no fleet context). */
+export async function checkNoIdentifierColumns(databaseUrl: string | undefined, findings = new Findings()): Promise<InvariantResult> {
+  if (!databaseUrl) return skipped(ID, TITLE, 'needs the platform database (DATABASE_URL) to read its schema; the API offers no way to see it');
+  const columns = await withDatabase(databaseUrl, async (client) =>
     (
       await client.query<{ table: string; column: string; type: string }>(
         `SELECT table_name AS table, column_name AS column, data_type AS type FROM information_schema.columns
@@ -46,4 +49,4 @@ export const checkNoIdentifiers: Checker = async (ctx) => {
   }
   if (scanned.length === 0) return skipped(ID, TITLE, 'the database schema has no tables outside identity_* (is the platform migrated?)');
   return verdictOf(ID, TITLE, scanned.length, findings.witnesses, findings.violations);
-};
+}

@@ -89,7 +89,7 @@ export const SCENARIO_DEFAULTS = deepFreeze({
     v2Devices: LEGACY_WORLD_DEFAULTS.v2Devices,
     actionsPerDay: LEGACY_WORLD_DEFAULTS.actionsPerDay,
     /** The invariants a legacy scenario checks when it names none. */
-    invariants: ['LEG-1', 'LEG-2', 'LEG-3', 'LEG-4'] as const,
+    invariants: ['LEG-1', 'LEG-2', 'LEG-3', 'LEG-4', 'PRIV-1'] as const,
   },
 });
 

@@ -7,7 +7,7 @@ const base = { name: 'legacy-x', description: 'a legacy scenario', duration: '40
 describe('the scenario legacy section', () => {
   it('fills defaults: the eight lines, the LEG invariants, the world size of a legacy world', () => {
     const s = resolveScenario({ ...base, legacy: {} });
-    expect(s.invariants).toEqual(['LEG-1', 'LEG-2', 'LEG-3', 'LEG-4']);
+    expect(s.invariants).toEqual(['LEG-1', 'LEG-2', 'LEG-3', 'LEG-4', 'PRIV-1']);
     expect(s.fleet.devices).toBe(40);
     const l = s.legacy!;
     expect(l.lines).toEqual(DIALECTS.map((d) => d.line));

@@ -5,6 +5,7 @@ import { resolveEnvironment } from '../../core/env/index.ts';
 import type { StartedEnvironment } from '../../core/env/types.ts';
 import type { ProgressOptions } from '../../core/fleet/progress.ts';
 import { LEGACY_CHECKERS } from '../../core/checkers/checkers.ts';
+import { checkLegacyPrivacy } from '../../core/checkers/priv-1-legacy-ids.ts';
 import { withDatabase } from '../../core/checkers/_internals/db.ts';
 import { readLegacyStores, type LegacyStores } from '../../core/checkers/_internals/legacy-stores.ts';
 import { skipped } from '../../core/checkers/types.ts';
@@ -63,7 +64,7 @@ export async function runLegacyScenario(scenario: ResolvedScenario, options: Run
   const run = async (): Promise<{ parts: ScenarioRunParts; extra: LegacyRunRecord }> => {
     const record = await runLegacyEngine(scenario, { environment: env, ...(options.progress ? { progress: options.progress } : {}), log });
     const stores = env.databaseUrl ? await withDatabase(env.databaseUrl, (client) => readLegacyStores(client, scenario.legacy!.lines)) : null;
-    const invariants = checkLegacyInvariants(scenario, record, stores);
+    const invariants = await checkLegacyInvariants(scenario, record, stores, env.databaseUrl);
     const thresholds = [...expectations(record), ...deprecationChecks(record)];
     const legacy: Record<string, unknown> = { ...summarize(record) };
     const orders: Record<string, LegacyLineMetrics[]> = { [record.order]: lineMetrics(record) };
@@ -94,17 +95,31 @@ export async function runLegacyScenario(scenario: ResolvedScenario, options: Run
   return record ? { record, result } : { result };
 }
 
-/** The LEG checkers over the record, in the scenario's order; a checker that throws fails its invariant with the error as the witness. */
-function checkLegacyInvariants(scenario: ResolvedScenario, record: LegacyRunRecord, stores: LegacyStores | null): InvariantResult[] {
-  return scenario.invariants.map((id) => {
-    const check = LEGACY_CHECKERS[id];
-    if (!check) return skipped(id, INVARIANTS[id], 'a legacy scenario checks the legacy invariants only');
-    try {
-      return check(record, stores);
-    } catch (error) {
-      return { id, title: INVARIANTS[id], verdict: 'fail' as const, checked: 0, violations: 1, witnesses: [{ expected: 'the check runs to completion', found: `the checker failed: ${(error as Error).message.slice(0, 500)}` }] };
+/** The LEG checkers over the record and PRIV-1 over the platform's database, in the scenario's order; a checker that throws fails its invariant with the error as the witness. */
+async function checkLegacyInvariants(scenario: ResolvedScenario, record: LegacyRunRecord, stores: LegacyStores | null, databaseUrl: string | undefined): Promise<InvariantResult[]> {
+  const out: InvariantResult[] = [];
+  for (const id of scenario.invariants) {
+    if (id !== 'PRIV-1') {
+      out.push(checkOne(id, record, stores));
+      continue;
     }
-  });
+    try {
+      out.push(await checkLegacyPrivacy(record, databaseUrl));
+    } catch (error) {
+      out.push({ id, title: INVARIANTS[id], verdict: 'fail', checked: 0, violations: 1, witnesses: [{ expected: 'the check runs to completion', found: `the checker failed: ${(error as Error).message.slice(0, 500)}` }] });
+    }
+  }
+  return out;
+}
+
+function checkOne(id: ResolvedScenario['invariants'][number], record: LegacyRunRecord, stores: LegacyStores | null): InvariantResult {
+  const check = LEGACY_CHECKERS[id];
+  if (!check) return skipped(id, INVARIANTS[id], 'a legacy scenario checks the legacy invariants and PRIV-1 only');
+  try {
+    return check(record, stores);
+  } catch (error) {
+    return { id, title: INVARIANTS[id], verdict: 'fail' as const, checked: 0, violations: 1, witnesses: [{ expected: 'the check runs to completion', found: `the checker failed: ${(error as Error).message.slice(0, 500)}` }] };
+  }
 }
 
 async function runCounterfactual(scenario: ResolvedScenario, order: MigrationOrder, options: RunLegacyScenarioOptions, log: (line: string) => void): Promise<LegacyRunRecord | string> {
