@@ -3,7 +3,7 @@ import { relative } from 'node:path';
 import { defaultReportDir, writeSummaryJson } from '../../../reports/index.ts';
 import { writeLoadHtml } from '../../../reports/load-html.ts';
 import { gitCommit } from '../../core/git-commit.ts';
-import { k6RunReport, readK6Summary } from '../../products/k6/k6-summary.ts';
+import { k6RunReport, mergeK6Summaries, readK6Summary } from '../../products/k6/k6-summary.ts';
 import { createFleet } from '../../../simulators/fleet.ts';
 import { resolveFleetOptions } from '../../../simulators/fleet-options.ts';
 import { Ledger } from '../../../simulators/ledger.ts';
@@ -172,7 +172,10 @@ Options:
   --sample N            devices checked through the API (default 200)
   --k6-summary FILE     k6's end-of-test JSON (k6 run --summary-export=FILE, or
                         handleSummary's data): its percentiles, rates, checks
-                        and thresholds go into summary.json and report.html
+                        and thresholds go into summary.json and report.html.
+                        Repeat it once per k6 instance (a TestRun's pods): the
+                        summaries are merged (counts and rates add; each
+                        percentile is the largest instance's, an upper bound)
   --report-dir DIR      where summary.json and report.html go (with
                         --k6-summary; default reports/out/<run-id>/)
   -h, --help            this text
@@ -185,7 +188,7 @@ and check held); 1 not; 2 bad usage.
 export async function loadReconcile(argv: string[], out: (line: string) => void): Promise<number> {
   const t0 = performance.now();
   const startedAt = new Date();
-  const { values } = parseCommandArgs('load reconcile', argv, { from: { type: 'string' }, 'database-url': { type: 'string' }, 'target-url': { type: 'string' }, sample: { type: 'string' }, 'k6-summary': { type: 'string' }, 'report-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  const { values } = parseCommandArgs('load reconcile', argv, { from: { type: 'string' }, 'database-url': { type: 'string' }, 'target-url': { type: 'string' }, sample: { type: 'string' }, 'k6-summary': { type: 'string', multiple: true }, 'report-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } });
   if (values.help) {
     out(RECONCILE_HELP);
     return EXIT.ok;
@@ -198,8 +201,11 @@ export async function loadReconcile(argv: string[], out: (line: string) => void)
   out(`${r.ok ? 'PASS' : 'FAIL'} ING-1 (${r.method}): ${r.devicesChecked} devices, platform holds ${r.storedOnPlatform} records, ledger expects ${r.storedInLedger}; ${r.mismatches} mismatches`);
   if (r.keys) out(`  upload keys: ${r.keys.exported} exported, ${r.keys.onPlatform} on the platform for the fleet's accounts; ${r.keys.unexpected} never exported, ${r.keys.missing} missing`);
   for (const e of r.examples) out(`  ${e}`);
-  if (!values['k6-summary']) return r.ok ? EXIT.ok : EXIT.failed;
-  const { report, html, load } = k6RunReport(m, readK6Summary(values['k6-summary']), r, { command: ['fleetbed', 'load', 'reconcile', ...argv].join(' '), startedAt, commit: gitCommit(), wallSeconds: Math.round(performance.now() - t0) / 1000, apiUrl: values['target-url'] ?? '' });
+  const summaries = values['k6-summary'] ?? [];
+  if (summaries.length === 0) return r.ok ? EXIT.ok : EXIT.failed;
+  const merged = mergeK6Summaries(summaries.map((f) => readK6Summary(f)));
+  for (const n of merged.notes) out(`  k6: ${n}`);
+  const { report, html, load } = k6RunReport(m, merged.metrics, r, { command: ['fleetbed', 'load', 'reconcile', ...argv].join(' '), startedAt, commit: gitCommit(), wallSeconds: Math.round(performance.now() - t0) / 1000, apiUrl: values['target-url'] ?? '', instances: summaries.length, notes: merged.notes });
   const dir = values['report-dir'] ?? defaultReportDir(report.runId);
   mkdirSync(dir, { recursive: true });
   const paths = [await writeSummaryJson(dir, report), await writeLoadHtml(dir, html)];

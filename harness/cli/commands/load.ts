@@ -22,7 +22,7 @@ import { loadReconcile } from './k6.ts';
 
 export const LOAD_HELP = `Usage: fleetbed load <load plan file> [options]
        fleetbed load reconcile --from DIR [--database-url URL | --target-url URL]
-                        [--k6-summary FILE] [--report-dir DIR] [--sample N]
+                        [--k6-summary FILE]... [--report-dir DIR] [--sample N]
                         (after a k6 run of fleetbed k6 export: fleetbed load reconcile --help)
 
 Play a load plan (scenarios/load/*.ts) against the platform as an open model:

@@ -25,7 +25,9 @@ export interface K6LoadMetrics {
   checks: { passes: number; fails: number };
   failedRequestRate: number;
   recordsStored: number;
-  /** Fields of a `fleetbed load` summary k6 does not give (latency from the intended start, per-second timeline, generator CPU, database growth, …). */
+  /** k6 instances whose summaries this is (a TestRun's parallelism). */
+  instances: number;
+  /** Fields of a `fleetbed load` summary k6 does not give (latency from the intended start, per-second timeline, generator CPU, database growth, …), and what merging instances approximated. */
   notMeasured: string[];
 }
 
@@ -39,6 +41,67 @@ export function readK6Summary(path: string): Record<string, K6Metric> {
   }
 }
 
+/** A number a metric holds under `name` (`values.name` in handleSummary data, `name` in --summary-export), or undefined. */
+function raw(m: K6Metric, name: string): number | undefined {
+  const v = m.values?.[name] ?? m[name];
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+const TREND_STAT = /^(med|p\(\d+(?:\.\d+)?\))$/;
+
+/**
+ * One summary of several k6 instances' summaries (a k6-operator TestRun with
+ * `parallelism: N` writes one per pod), in --summary-export's flat shape. The
+ * instances run side by side over the same period, so counts add and per-second
+ * rates add; a Rate (`http_req_failed`, `checks`) is passes over passes + fails
+ * of all; a Trend's `min`/`max` are the extremes, `avg` is weighted by its
+ * `count` where each has one, and each percentile (`med`, `p(…)`) is the
+ * largest of the instances' — an upper bound, because a summary holds no
+ * histogram to merge. A threshold fails if it failed on any instance (each pod
+ * judges its own share). `notes` says what was approximated. One summary comes
+ * back as it is.
+ */
+export function mergeK6Summaries(summaries: ReadonlyArray<Record<string, K6Metric>>): { metrics: Record<string, K6Metric>; notes: string[] } {
+  if (summaries.length === 1) return { metrics: summaries[0]!, notes: [] };
+  const names = [...new Set(summaries.flatMap((x) => Object.keys(x)))].sort();
+  const metrics: Record<string, K6Metric> = {};
+  let percentiles = false;
+  for (const name of names) {
+    const parts = summaries.map((x) => x[name]).filter((m): m is K6Metric => m !== undefined);
+    const stats = [...new Set(parts.flatMap((m) => [...Object.keys(m.values ?? {}), ...Object.keys(m).filter((k) => typeof m[k] === 'number')]))];
+    const out: K6Metric = {};
+    const type = parts.find((m) => typeof m.type === 'string')?.type;
+    if (type) out.type = type;
+    const sum = (k: string) => parts.reduce((a, m) => a + (raw(m, k) ?? 0), 0);
+    const isRate = stats.includes('passes') && stats.includes('fails');
+    for (const k of stats) {
+      const vs = parts.map((m) => raw(m, k)).filter((v): v is number => v !== undefined);
+      if (vs.length === 0) continue;
+      if (k === 'count' || k === 'passes' || k === 'fails' || (k === 'rate' && !isRate)) out[k] = sum(k);
+      else if (k === 'min') out[k] = Math.min(...vs);
+      else if (k === 'max') out[k] = Math.max(...vs);
+      else if (k === 'avg') {
+        const counted = parts.every((m) => raw(m, 'count') !== undefined && raw(m, 'avg') !== undefined);
+        const total = sum('count');
+        out[k] = counted && total > 0 ? parts.reduce((a, m) => a + raw(m, 'avg')! * raw(m, 'count')!, 0) / total : vs.reduce((a, v) => a + v, 0) / vs.length;
+      } else if ((k === 'value' || k === 'rate') && isRate) {
+        const n = sum('passes') + sum('fails');
+        out[k] = n > 0 ? sum('passes') / n : 0;
+      } else if (TREND_STAT.test(k)) {
+        out[k] = Math.max(...vs);
+        percentiles = true;
+      } else out[k] = Math.max(...vs);
+    }
+    const thresholds: Record<string, boolean> = {};
+    for (const m of parts) for (const [expr, v] of Object.entries(m.thresholds ?? {})) thresholds[expr] = (thresholds[expr] ?? false) || (typeof v === 'boolean' ? v : !v.ok);
+    if (Object.keys(thresholds).length > 0) out.thresholds = thresholds;
+    metrics[name] = out;
+  }
+  const notes = [`merged from ${summaries.length} k6 instances' summaries: counts and rates added, thresholds failed if any instance failed them`];
+  if (percentiles) notes.push(`percentiles are the largest of the ${summaries.length} instances' (an upper bound: k6 summaries carry no histogram to merge)`);
+  return { metrics, notes };
+}
+
 function stat(m: K6Metric | undefined, name: string): number {
   if (!m) return 0;
   const v = m.values?.[name] ?? m[name];
@@ -49,10 +112,10 @@ function stat(m: K6Metric | undefined, name: string): number {
  * A fleetbed run report (summary.json, report.html) of a k6 run: k6's percentiles, rates,
  * checks and thresholds, and ING-1 from reconciling the export's ledger with the platform.
  * k6's Trend percentiles are from each request's actual start (k6 does not time from the
- * intended send time), and a multi-instance TestRun gives one summary per instance: pass
- * one, or merge them upstream; the report says which fields k6 cannot give.
+ * intended send time); a multi-instance TestRun gives one summary per instance, merged by
+ * {@link mergeK6Summaries}; the report says which fields k6 cannot give.
  */
-export function k6RunReport(m: K6Manifest, metrics: Record<string, K6Metric>, rec: K6Reconciliation, o: { command: string; startedAt: Date; commit: string; wallSeconds: number; apiUrl: string }): { report: RunReport; html: LoadReportData; load: K6LoadMetrics } {
+export function k6RunReport(m: K6Manifest, metrics: Record<string, K6Metric>, rec: K6Reconciliation, o: { command: string; startedAt: Date; commit: string; wallSeconds: number; apiUrl: string; instances?: number; notes?: string[] }): { report: RunReport; html: LoadReportData; load: K6LoadMetrics } {
   const route = (name: string, metric: string) => {
     const t = metrics[metric];
     return { route: name, count: Math.round(stat(t, 'count')), p50: stat(t, 'med'), p90: stat(t, 'p(90)'), p99: stat(t, 'p(99)'), p999: stat(t, 'p(99.9)'), max: stat(t, 'max') };
@@ -76,7 +139,8 @@ export function k6RunReport(m: K6Manifest, metrics: Record<string, K6Metric>, re
     checks: { passes: stat(metrics.checks, 'passes'), fails: stat(metrics.checks, 'fails') },
     failedRequestRate: stat(metrics.http_req_failed, 'rate') || stat(metrics.http_req_failed, 'value'),
     recordsStored: stat(metrics.records_stored, 'count'),
-    notMeasured: ['latency from the intended send time (k6 times each request from its actual start)', 'per-second timeline', 'could-not-start-in-time counts (see iterations.dropped)', 'generator CPU and platform CPU', 'database growth', ...m.k6.thresholdsLeftOut.map((t) => `threshold metric ${t}`)],
+    instances: o.instances ?? 1,
+    notMeasured: [...(o.notes ?? []), 'latency from the intended send time (k6 times each request from its actual start)', 'per-second timeline', 'could-not-start-in-time counts (see iterations.dropped)', 'generator CPU and platform CPU', 'database growth', ...m.k6.thresholdsLeftOut.map((t) => `threshold metric ${t}`)],
   };
   const ing1 = {
     id: 'ING-1',
