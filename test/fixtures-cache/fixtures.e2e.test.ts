@@ -210,6 +210,24 @@ describe('fleetbed fixtures', () => {
     expect(prune.stdout).toContain('0 removed; 0 kept');
   });
 
+  it("builds a shard's fixture, which fleetbed run --shard then reuses", async () => {
+    const argv = ['scenarios/ci/late-and-duplicate-uploads.ts', '--devices', '60', '--shard', '2/3'];
+    const built = await cli(['fixtures', 'build', ...argv, '--quiet']);
+    expect(built.code, built.stderr).toBe(0);
+    expect(built.stdout).toMatch(/^late-and-duplicate-uploads, shard 2\/3: fixture \S+ built in /m);
+    const again = await cli(['fixtures', 'build', ...argv, '--quiet']);
+    expect(again.stdout).toMatch(/^late-and-duplicate-uploads, shard 2\/3: fixture \S+ is up to date/m);
+    // Another slice is another fixture.
+    const other = await cli(['fixtures', 'build', 'scenarios/ci/late-and-duplicate-uploads.ts', '--devices', '60', '--shard', '1/3', '--quiet']);
+    expect(other.stdout).toMatch(/shard 1\/3: fixture \S+ built in /);
+    const dir = join(root, 'shard-run');
+    const run = await cli(['run', ...argv, '--duration', '1d', '--quiet', '--report-dir', dir]);
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+    expect(summary.scenarios[0].shard).toEqual({ index: 2, count: 3 });
+    expect(summary.scenarios[0].fixture).toBe('reused');
+  }, 240_000);
+
   it('fleetbed run refuses --no-fixture with --build-fixture (exit 2)', async () => {
     const r = await cli(['run', 'scenarios/ci', '--no-fixture', '--build-fixture']);
     expect(r.code).toBe(2);

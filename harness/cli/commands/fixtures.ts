@@ -4,7 +4,8 @@ import { applyOverrides, parseDevicesOption } from '../../core/scenario/override
 import { ScenarioError } from '../../core/scenario/errors.ts';
 import { toFleetOptions } from '../../core/scenario/to-fleet-options.ts';
 import type { FleetOptions } from '../../../simulators/fleet-options.ts';
-import { EXIT, intFlag, parseCommandArgs, UsageError } from '../usage.ts';
+import { EXIT, intFlag, parseCommandArgs, shardFlag, UsageError } from '../usage.ts';
+import type { ShardFlag } from '../../core/flags.ts';
 
 /** The API settings a fixture is built with: those `fleetbed run` and `npm run bench:fleet` start the API with. */
 const BUILD_API_ENV = Object.freeze({ FLEETBED_PASSWORD_HASH_COST: '16' });
@@ -31,6 +32,9 @@ Its size cap: --max-size, else $FLEETBED_FIXTURE_MAX_SIZE, else 20GB.
 Options:
   --devices N        build: fleet size (500, 10k, 1m); overrides a scenario's
   --seed S           build: root seed (default 1); overrides a scenario's
+  --shard I/N        build: the fixture of the I-th of N slices of the fleet's
+                     households, what fleetbed run --shard I/N and
+                     npm run bench:fleet -- --shard I/N reuse (docs/sharding.md)
   --max-size SIZE    the cache's cap, e.g. 20GB, 500MB (list shows it; prune and
                      build keep to it)
   --all              prune: remove every fixture not in use
@@ -47,6 +51,7 @@ export async function fixtures(argv: string[], out: (line: string) => void): Pro
     {
       devices: { type: 'string' },
       seed: { type: 'string' },
+      shard: { type: 'string' },
       'max-size': { type: 'string' },
       all: { type: 'boolean' },
       quiet: { type: 'boolean' },
@@ -63,7 +68,7 @@ export async function fixtures(argv: string[], out: (line: string) => void): Pro
     throw new UsageError(action === undefined ? 'fleetbed fixtures needs an action: list, build or prune.' : `unknown fixtures action ${JSON.stringify(action)}: list, build or prune.`, 'Run "fleetbed fixtures --help".');
   }
   const only = (allowed: string[]) => {
-    for (const flag of ['devices', 'seed', 'all', 'quiet'] as const) {
+    for (const flag of ['devices', 'seed', 'shard', 'all', 'quiet'] as const) {
       if (values[flag] !== undefined && !allowed.includes(flag)) throw new UsageError(`--${flag} does not apply to fleetbed fixtures ${action}.`, 'Run "fleetbed fixtures --help".');
     }
     if (action !== 'build' && rest.length > 0) throw new UsageError(`fleetbed fixtures ${action} takes no argument, got ${JSON.stringify(rest[0])}.`, 'Run "fleetbed fixtures --help".');
@@ -89,9 +94,9 @@ export async function fixtures(argv: string[], out: (line: string) => void): Pro
     return EXIT.ok;
   }
 
-  only(['devices', 'seed', 'quiet']);
+  only(['devices', 'seed', 'shard', 'quiet']);
   if (rest.length > 1) throw new UsageError(`fleetbed fixtures build takes at most one scenario file or directory, got ${rest.length}.`, 'Run "fleetbed fixtures --help".');
-  const fleets = await fleetsToBuild(rest[0], values.devices, values.seed);
+  const fleets = await fleetsToBuild(rest[0], values.devices, values.seed, shardFlag(values.shard));
   const log = (line: string) => out(`fixtures: ${line}`);
   for (const { label, fleet, apiEnv } of fleets) {
     const options = { fleet, environment: { apiEnv: { ...BUILD_API_ENV, ...apiEnv }, startupTimeoutMs: 120_000 }, cache, progress: { enabled: !values.quiet }, log };
@@ -109,18 +114,19 @@ export async function fixtures(argv: string[], out: (line: string) => void): Pro
   return EXIT.ok;
 }
 
-async function fleetsToBuild(path: string | undefined, devicesText: string | undefined, seedText: string | undefined): Promise<Array<{ label: string; fleet: FleetOptions; apiEnv: Record<string, string> }>> {
+async function fleetsToBuild(path: string | undefined, devicesText: string | undefined, seedText: string | undefined, shard: ShardFlag | undefined): Promise<Array<{ label: string; fleet: FleetOptions; apiEnv: Record<string, string> }>> {
+  const slice = shard ? `, shard ${shard.index}/${shard.count}` : '';
   try {
     if (path === undefined) {
       if (devicesText === undefined) throw new UsageError('fleetbed fixtures build needs a scenario file or directory, or --devices N.', 'Example: npx fleetbed fixtures build --devices 100k');
       const devices = parseDevicesOption(devicesText);
       const seed = intFlag('seed', seedText, 0) ?? 1;
-      return [{ label: `${devices.toLocaleString('en-US')} devices, seed ${seed}`, fleet: { seed, devices }, apiEnv: {} }];
+      return [{ label: `${devices.toLocaleString('en-US')} devices, seed ${seed}${slice}`, fleet: { seed, devices, ...(shard ? { shard } : {}) }, apiEnv: {} }];
     }
     const overrides = { ...(devicesText !== undefined ? { devices: parseDevicesOption(devicesText) } : {}), ...(seedText !== undefined ? { seed: seedText } : {}) };
-    const scenarios = (await loadScenarios(path)).map((s) => applyOverrides(s, overrides)).filter((s) => !s.ota);
-    if (scenarios.length === 0) throw new UsageError(`no fleet scenario under ${path} (OTA scenarios build their own fleet and use no fixture).`);
-    return scenarios.map((s) => ({ label: s.name, fleet: toFleetOptions(s), apiEnv: s.env.apiEnv ?? {} }));
+    const scenarios = (await loadScenarios(path)).map((s) => applyOverrides(s, overrides)).filter((s) => !s.ota && !s.legacy);
+    if (scenarios.length === 0) throw new UsageError(`no fleet scenario under ${path} (OTA and legacy scenarios build their own world and use no fixture).`);
+    return scenarios.map((s) => ({ label: `${s.name}${slice}`, fleet: toFleetOptions(shard ? { ...s, shard } : s), apiEnv: s.env.apiEnv ?? {} }));
   } catch (err) {
     if (err instanceof ScenarioError) throw new UsageError(err.message, 'Nothing was built. Run "fleetbed fixtures --help".');
     throw err;
