@@ -21,6 +21,17 @@ export interface UploadObservation {
  * report's charts), k6-style metrics (thresholds), and facts the checkers need
  * (care-provider queries made, snapshots taken mid-run).
  */
+/** One request made after a lifecycle event, as the party would make it, and what it had to get. */
+export interface LifecycleObservation {
+  rule: 'token-family' | 'consent';
+  /** Whose tokens or consent (a household, a patient account). */
+  subject: string;
+  /** What was tried and what must hold. */
+  step: string;
+  expected: number[];
+  status: number;
+}
+
 export class RunHistory {
   readonly metrics = new Metrics();
   readonly stepSeconds: number;
@@ -28,6 +39,8 @@ export class RunHistory {
   uploads = 0;
   /** Care-provider queries the harness made (PRIV-2 expects one audit row each). */
   careQueries: Array<{ providerAccountId: string; patientAccountId: string; status: number }> = [];
+  /** Lifecycle requests the harness made after a lifecycle event (a replayed refresh token, a revoked consent), each with the statuses it must get (AUTH-5). */
+  lifecycle: LifecycleObservation[] = [];
   /** event_id → md5 of the row, taken mid-run (ING-2 compares it at the end). */
   eventSnapshot: Map<number, string> | undefined;
   eventSnapshotAt: number | undefined;

@@ -23,7 +23,7 @@ function scenario(name: string) {
 const STANDALONE = [{ name: 'overwrite-stored-record', invariant: 'ING-1' }] as const;
 type FixtureName = WeaknessName | (typeof STANDALONE)[number]['name'];
 
-const CASES: Array<FixtureName | 'clean'> = ['clean', 'lose-acked-record', 'duplicate-on-retry', 'accept-bad-signature', 'bola-read-other-device', 'update-event-in-place', ...STANDALONE.map((f) => f.name)];
+const CASES: Array<FixtureName | 'clean'> = ['clean', 'lose-acked-record', 'duplicate-on-retry', 'accept-bad-signature', 'bola-read-other-device', 'update-event-in-place', 'replay-keeps-access-tokens', 'revoked-consent-still-readable', ...STANDALONE.map((f) => f.name)];
 const results = new Map<string, ScenarioResult>();
 const envs: StartedEnvironment[] = [];
 
@@ -41,7 +41,7 @@ beforeAll(async () => {
       results.set(name, result);
     }),
   );
-}, 110_000);
+}, 240_000);
 
 afterAll(async () => {
   await Promise.all(envs.map((e) => e.stop()));
@@ -67,6 +67,8 @@ const WITNESS: Record<FixtureName, RegExp> = {
   'accept-bad-signature': /does not verify/,
   'bola-read-other-device': /^200 \{"deviceId"/,
   'update-event-in-place': /updated in place/,
+  'replay-keeps-access-tokens': /^HTTP 200$/,
+  'revoked-consent-still-readable': /^HTTP 200$/,
   'overwrite-stored-record': /^content digest [0-9a-f]{8}: a stored record's content was overwritten/,
 };
 

@@ -41,7 +41,10 @@ export interface CareProbeResult {
  * provider read each patient's sessions over the period
  * (GET /v2/care/patients/{patient}/sessions?from&to). Every query is recorded
  * in `history.careQueries` with its status; PRIV-2 then expects one
- * identity_join_audit row per query answered 200. Deterministic for a fleet.
+ * identity_join_audit row per query answered 200. Then every other patient
+ * revokes the consent and the provider reads each patient again: the revoked
+ * must give nothing, the others stay readable (booked in `history.lifecycle`
+ * for AUTH-5). Deterministic for a fleet.
  */
 export async function runCareQueries(options: CareProbeOptions): Promise<CareProbeResult> {
   const { history } = options;
@@ -66,6 +69,7 @@ export async function runCareQueries(options: CareProbeOptions): Promise<CarePro
   const from = new Date(fromMs).toISOString();
   const to = new Date(toMs).toISOString();
   const queries: RunHistory['careQueries'] = [];
+  const patientsSeen: Array<{ h: number; token: string; patientAccountId: string }> = [];
   const step = Math.max(1, Math.floor((fleet.hhTo - fleet.hhFrom) / patients));
   for (let h = fleet.hhFrom, n = 0; h < fleet.hhTo && n < patients; h += step, n++) {
     const token = await api.householdToken(h);
@@ -76,6 +80,23 @@ export async function runCareQueries(options: CareProbeOptions): Promise<CarePro
     const q = { providerAccountId, patientAccountId, status: r.status };
     queries.push(q);
     history.careQueries.push(q);
+    patientsSeen.push({ h, token, patientAccountId });
+  }
+  // The consent lifecycle by its effect (AUTH-5): every other patient revokes; the provider then
+  // reads nothing of a revoked patient and still reads the others.
+  for (const [i, p] of patientsSeen.entries()) {
+    const revoke = i % 2 === 1;
+    const book = (step: string, expected: number[], status: number) => history.lifecycle.push({ rule: 'consent', subject: `patient of household ${p.h}`, step, expected, status });
+    if (revoke) {
+      const d = await api.request('DELETE', `/v2/care/consents/${providerAccountId}`, undefined, { authorization: `Bearer ${p.token}` });
+      book('the patient revokes the consent', [204], d.status);
+    }
+    const r = await api.get(`/v2/care/patients/${p.patientAccountId}/sessions?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`, providerToken);
+    const q = { providerAccountId, patientAccountId: p.patientAccountId, status: r.status };
+    queries.push(q);
+    history.careQueries.push(q);
+    if (revoke) book('after the revocation the provider reads nothing of the patient (403 consent-required)', [403], r.status);
+    else book('a patient who did not revoke stays readable', [200], r.status);
   }
   return { providerAccountId, queries };
 }

@@ -4,6 +4,7 @@ import type { InvariantId } from '../scenario/invariants.ts';
 import { checkSignatures } from './auth-1-signatures.ts';
 import { checkNoBola } from './auth-2-no-bola.ts';
 import { checkOwnership } from './auth-3-ownership.ts';
+import { checkLifecycle } from './auth-5-lifecycle.ts';
 import { checkExactlyOnce } from './ing-1-exactly-once.ts';
 import { checkAppendOnly } from './ing-2-append-only.ts';
 import { checkIdempotentRetries } from './ing-3-idempotent-retries.ts';
@@ -68,6 +69,7 @@ export const CHECKERS: Readonly<Partial<Record<InvariantId, Checker>>> = Object.
   'AUTH-1': checkSignatures,
   'AUTH-2': checkNoBola,
   'AUTH-3': checkOwnership,
+  'AUTH-5': checkLifecycle,
   'PRIV-1': checkNoIdentifiers,
   'PRIV-2': checkJoinAudit,
   'OTA-1': ota('OTA-1'),

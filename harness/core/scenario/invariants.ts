@@ -12,6 +12,7 @@ export const INVARIANTS = Object.freeze({
   'AUTH-2': 'a phone token reaches only devices bonded to its account (no BOLA)',
   'AUTH-3': 'ownership changes only with a fresh device-signed button-press proof',
   'AUTH-4': 'every attack request is refused (4xx) and changes no state',
+  'AUTH-5': 'lifecycle rules hold by their effect: a replayed refresh token kills every token of its family and no other; a revoked consent stops the provider reading',
   'OTA-1': 'no device boots an image that fails signature or hash verification',
   'OTA-2': 'no downgrade below the anti-rollback counter',
   'OTA-3': "a stage never exceeds its cohort before the previous stage's health gate passes",
@@ -38,5 +39,5 @@ export const INVARIANT_IDS: readonly InvariantId[] = Object.freeze(Object.keys(I
  * The others belong to the OTA, legacy and attack suites.
  */
 export const RUN_INVARIANTS: readonly InvariantId[] = Object.freeze([
-  'ING-1', 'ING-2', 'ING-3', 'ING-4', 'ING-5', 'AUTH-1', 'AUTH-2', 'AUTH-3', 'PRIV-1', 'PRIV-2',
+  'ING-1', 'ING-2', 'ING-3', 'ING-4', 'ING-5', 'AUTH-1', 'AUTH-2', 'AUTH-3', 'AUTH-5', 'PRIV-1', 'PRIV-2',
 ] as const satisfies readonly InvariantId[]);

@@ -7,7 +7,7 @@ import { FaultSchedule, startFaultProxy, type FaultProxy, type PgFaultProxy } fr
 import { toFleetOptions } from '../../core/scenario/to-fleet-options.ts';
 import type { ResolvedScenario } from '../../core/scenario/types.ts';
 import { evaluateThresholds } from '../../core/thresholds/index.ts';
-import { runCareQueries, runCheckers, snapshotEvents } from '../../core/checkers/index.ts';
+import { runCareQueries, runCheckers, runTokenLifecycleProbe, snapshotEvents } from '../../core/checkers/index.ts';
 import { RunHistory } from '../../core/history.ts';
 import { runLegacyScenario } from './run-legacy-scenario.ts';
 import { runOtaScenario } from './run-ota-scenario.ts';
@@ -106,9 +106,10 @@ export async function runScenario(scenario: ResolvedScenario, options: RunScenar
     dbProxy?.clearFaults();
 
     const ctxEnv = { apiUrl: env.apiUrl, ...(env.databaseUrl ? { databaseUrl: env.databaseUrl } : {}) };
-    if (scenario.invariants.includes('PRIV-2')) {
+    if (scenario.invariants.includes('PRIV-2') || scenario.invariants.includes('AUTH-5')) {
       await runCareQueries({ env: ctxEnv, factorySecret: env.factorySecret, fleet, history, scenario });
     }
+    if (scenario.invariants.includes('AUTH-5')) await runTokenLifecycleProbe({ env: ctxEnv, fleet, history });
     const invariants = await runCheckers(scenario.invariants, { scenario, fleet, history, env: ctxEnv });
     const thresholds = evaluateThresholds(scenario.thresholds, history.metrics).map(({ metric, expression, verdict, actual }) => ({ metric, expression, verdict, actual }));
     const t = fleet.totals;
