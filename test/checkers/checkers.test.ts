@@ -84,7 +84,9 @@ describe('on a clean run of the reference API', () => {
       expect(r.checked, r.id).toBeGreaterThan(0);
     }
     expect(results.find((r) => r.id === 'ING-1')!.checked).toBe(run.fleet.deviceCount);
-    expect(ctx.history.careQueries.map((q) => q.status)).toEqual([200, 200, 200]);
+    // The care probe: three patients read, then the second revokes and all three are read again.
+    expect(ctx.history.careQueries.map((q) => q.status)).toEqual([200, 200, 200, 200, 403, 200]);
+    expect(ctx.history.lifecycle.map((o) => [o.rule, o.status])).toEqual([['consent', 200], ['consent', 204], ['consent', 403], ['consent', 200]]);
   });
 
   it('without the database: API-only checks pass, database-only checks skip with a reason', async () => {
@@ -106,9 +108,11 @@ describe('on a clean run of the reference API', () => {
   });
 
   it('runCheckers keeps catalogue order, skips ids without a checker, and fails a checker that throws', async () => {
-    const results = await runCheckers(['PRIV-1', 'LEG-1', 'ING-3'], ctx);
-    expect(results.map((r) => [r.id, r.verdict])).toEqual([['ING-3', 'pass'], ['LEG-1', 'skip'], ['PRIV-1', 'pass']]);
+    const results = await runCheckers(['PRIV-1', 'LEG-1', 'AUTH-4', 'ING-3'], ctx);
+    expect(results.map((r) => [r.id, r.verdict])).toEqual([['ING-3', 'pass'], ['AUTH-4', 'skip'], ['LEG-1', 'skip'], ['PRIV-1', 'pass']]);
     expect(results[1]!.skipReason).toBe(NOT_IMPLEMENTED);
+    // A legacy invariant has a checker, which reads a legacy scenario's run: none here.
+    expect(results[2]!.skipReason).toMatch(/need a legacy scenario/);
     const broken = await runCheckers(['AUTH-2'], { ...ctx, env: { apiUrl: 'http://127.0.0.1:9' } });
     expect(broken[0]).toMatchObject({ verdict: 'fail', violations: 1 });
     expect(broken[0]!.witnesses[0]!.found).toMatch(/the checker failed/);
@@ -267,6 +271,7 @@ describe('each checker turns red on a real bug, with a witness', () => {
     const history = Object.assign(new RunHistory(), { careQueries: [...ctx.history.careQueries, ctx.history.careQueries[0]!] });
     const r = await check('PRIV-2', { ...ctx, history });
     expect(r).toMatchObject({ verdict: 'fail', violations: 1 });
-    expect(r.witnesses[0]).toMatchObject({ expected: expect.stringMatching(/^2 identity_join_audit/), found: '1 row(s)' });
+    // The first patient was read twice (before and after the other's revocation): two audit rows, three queries now.
+    expect(r.witnesses[0]).toMatchObject({ expected: expect.stringMatching(/^3 identity_join_audit/), found: '2 row(s)' });
   });
 });
