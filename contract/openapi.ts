@@ -615,6 +615,8 @@ const paths = {
         'Every record gets a verdict (stored, duplicate, or rejected with a code); one bad record never loses the good ones. ' +
         'A record is (deviceId, seq): stored exactly once, whoever relays it and however often. When no record is stored or duplicate, ' +
         'the answer is 422 upload-rejected carrying the same per-record results. A record that cannot be decoded at all makes the whole request a 400. ' +
+        'Both session record formats decode (contract/record.ts: format 1, and format 2 with brushMode in byte 33); any other formatVersion, a format-1 record ' +
+        'whose byte 33 is not 0, or a format-2 brushMode out of range cannot be decoded. Each stored session keeps and serves the format it was written in. ' +
         'More records than the server limit (default 256) is a 413. Same Idempotency-Key and body: the original answer again, with ' +
         'Idempotent-Replayed: true, nothing written; same key and a different body: 409, nothing written. A request that arrives while ' +
         'another with the same key is running waits for it, then gets its answer (or the 409).',
@@ -918,7 +920,7 @@ const paths = {
     get: testbed({
       operationId: 'getTestbedClock',
       summary: 'Read the virtual clock',
-      responses: respond({ 200: json('Clock', 'The virtual time every time rule of the platform reads.') }, problems(NO_BODY)),
+      responses: respond({ 200: json('Clock', 'The virtual time every time rule of the platform reads, and the upload time rules (late window, future skew) as configured.') }, problems(NO_BODY)),
     }),
     put: testbed({
       operationId: 'setTestbedClock',

@@ -1,13 +1,24 @@
 import { ContractDecodeError } from './errors.ts';
+import { packFirmwareVersion } from './firmware-version.ts';
+import type { ProductLine } from './product-line.ts';
 import { ED25519_SIGNATURE_BYTES, signingBytes } from './signing.ts';
 
 /**
  * The session record: what a brush writes to flash after one brushing, and what
- * it signs. Fixed layout, big-endian, SESSION_RECORD_BYTES long.
+ * it signs. Fixed layout, big-endian, SESSION_RECORD_BYTES long, in one of two
+ * formats that share every byte but the last:
+ *
+ * - **format 1** (firmware older than RECORD_FORMAT_2_SINCE of its line): byte 0
+ *   is 1, byte 33 is reserved and always 0;
+ * - **format 2** (firmware at or above it): byte 0 is 2, byte 33 is `brushMode`.
+ *
+ * A device writes one format for as long as it runs one firmware; the version
+ * byte is signed like every other, so a record is never read as the other
+ * format (a format-1 record with a non-zero byte 33 is invalid, not format 2).
  *
  * | offset | width | field           | unit / meaning                                                |
  * | ------ | ----- | --------------- | ------------------------------------------------------------- |
- * | 0      | 1     | formatVersion   | always 1 for this layout                                      |
+ * | 0      | 1     | formatVersion   | 1 or 2 (any other value is refused)                           |
  * | 1      | 1     | flags           | bit0 clockReset (device clock restarted since last sync),     |
  * |        |       |                 | bit1 headChanged (a new head was fitted before this session)  |
  * | 2      | 8     | deviceId        | factory device id, u64 restricted to < 2^53                   |
@@ -19,10 +30,21 @@ import { ED25519_SIGNATURE_BYTES, signingBytes } from './signing.ts';
  * | 22     | 6     | headId          | brush-head id as read over NFC: 48 opaque bits, frozen format |
  * | 28     | 4     | firmwareVersion | packed major(8) . minor(8) . patch(16)                        |
  * | 32     | 1     | batteryPct      | 0..100                                                        |
- * | 33     | 1     | reserved        | 0                                                             |
+ * | 33     | 1     | reserved (1)    | format 1: always 0                                            |
+ * |        |       | brushMode (2)   | format 2: 0 daily, 1 sensitive, 2 whitening, 3 gum care       |
  */
-export interface SessionRecord {
-  formatVersion: 1;
+export interface SessionRecord extends SessionRecordFields {
+  /** 1 or 2; encodeSessionRecord refuses anything else. */
+  formatVersion: 1 | 2;
+  /**
+   * Format 2 only (absent for format 1): the brush mode the session ran in, an
+   * index into BRUSH_MODES (0..BRUSH_MODE_MAX).
+   */
+  brushMode?: number;
+}
+
+/** The fields both formats share. */
+export interface SessionRecordFields {
   clockReset: boolean;
   headChanged: boolean;
   deviceId: number;
@@ -43,10 +65,41 @@ export const SESSION_RECORD_BYTES = 34;
 /** Length of a packed signed record: the record followed by its Ed25519 signature. */
 export const SIGNED_RECORD_BYTES = SESSION_RECORD_BYTES + ED25519_SIGNATURE_BYTES;
 
-/** The only `formatVersion` this layout defines. */
+/** The original `formatVersion` (byte 33 reserved, 0). */
 export const SESSION_RECORD_FORMAT_VERSION = 1;
+/** The `formatVersion` whose byte 33 is `brushMode`. */
+export const SESSION_RECORD_FORMAT_VERSION_2 = 2;
+/** Every `formatVersion` the contract defines; any other version byte is refused. */
+export const SESSION_RECORD_FORMAT_VERSIONS = Object.freeze([1, 2] as const);
 
-type NumericField = Exclude<keyof SessionRecord, 'formatVersion' | 'clockReset' | 'headChanged'>;
+/** Brush modes of a format-2 record, by their byte value. A value above BRUSH_MODE_MAX is invalid. */
+export const BRUSH_MODES = Object.freeze(['daily', 'sensitive', 'whitening', 'gum-care'] as const);
+export type BrushMode = (typeof BRUSH_MODES)[number];
+export const BRUSH_MODE_MAX = BRUSH_MODES.length - 1;
+
+/**
+ * The first firmware of each product line that writes format-2 records. A
+ * device running firmware at or above its line's version writes format 2;
+ * older firmware writes format 1 forever. Firmware versions are per line, so
+ * is the threshold. Frozen: devices in the field depend on it.
+ */
+export const RECORD_FORMAT_2_SINCE: Readonly<Record<ProductLine, string>> = Object.freeze({
+  'adult-brush': '2.4.0',
+  'kids-brush': '1.9.0',
+  interdental: '1.3.0',
+});
+const FORMAT_2_SINCE_PACKED: Readonly<Record<ProductLine, number>> = Object.freeze({
+  'adult-brush': packFirmwareVersion(RECORD_FORMAT_2_SINCE['adult-brush']),
+  'kids-brush': packFirmwareVersion(RECORD_FORMAT_2_SINCE['kids-brush']),
+  interdental: packFirmwareVersion(RECORD_FORMAT_2_SINCE.interdental),
+});
+
+/** The record format a device of `productLine` running packed firmware `firmwareVersion` writes. */
+export function recordFormatFor(productLine: ProductLine, firmwareVersion: number): 1 | 2 {
+  return firmwareVersion >= FORMAT_2_SINCE_PACKED[productLine] ? 2 : 1;
+}
+
+type NumericField = Exclude<keyof SessionRecordFields, 'clockReset' | 'headChanged'>;
 
 /** Inclusive range of every numeric field, the single source of truth for encode and decode. */
 export const SESSION_RECORD_FIELD_RANGES: Readonly<Record<NumericField, readonly [min: number, max: number]>> =
@@ -75,8 +128,14 @@ const DEVICE_ID_HIGH_LIMIT = 0x20_0000;
  * is out of range or not an integer.
  */
 export function encodeSessionRecord(r: SessionRecord): Uint8Array {
-  if (r.formatVersion !== SESSION_RECORD_FORMAT_VERSION) {
-    throw new RangeError(`SessionRecord.formatVersion must be 1, got ${String(r.formatVersion)}`);
+  const version = r.formatVersion as number;
+  if (version !== SESSION_RECORD_FORMAT_VERSION && version !== SESSION_RECORD_FORMAT_VERSION_2) {
+    throw new RangeError(`SessionRecord.formatVersion must be 1 or 2, got ${String(r.formatVersion)}`);
+  }
+  if (version === SESSION_RECORD_FORMAT_VERSION) {
+    if (r.brushMode !== undefined) throw new RangeError(`SessionRecord.brushMode must be absent for formatVersion 1, got ${String(r.brushMode)}`);
+  } else if (r.brushMode === undefined || !Number.isInteger(r.brushMode) || r.brushMode < 0 || r.brushMode > BRUSH_MODE_MAX) {
+    throw new RangeError(`SessionRecord.brushMode must be an integer in 0..${BRUSH_MODE_MAX}, got ${String(r.brushMode)}`);
   }
   checkBoolean('clockReset', r.clockReset);
   checkBoolean('headChanged', r.headChanged);
@@ -88,7 +147,7 @@ export function encodeSessionRecord(r: SessionRecord): Uint8Array {
     }
   }
   const b = new Uint8Array(SESSION_RECORD_BYTES);
-  b[0] = SESSION_RECORD_FORMAT_VERSION;
+  b[0] = version;
   b[1] = (r.clockReset ? FLAG_CLOCK_RESET : 0) | (r.headChanged ? FLAG_HEAD_CHANGED : 0);
   writeU32(b, 2, Math.floor(r.deviceId / TWO_32));
   writeU32(b, 6, r.deviceId % TWO_32);
@@ -104,7 +163,7 @@ export function encodeSessionRecord(r: SessionRecord): Uint8Array {
   writeU32(b, 24, r.headId % TWO_32);
   writeU32(b, 28, r.firmwareVersion);
   b[32] = r.batteryPct;
-  b[33] = 0;
+  b[33] = version === SESSION_RECORD_FORMAT_VERSION_2 ? r.brushMode! : 0;
   return b;
 }
 
@@ -112,7 +171,9 @@ export function encodeSessionRecord(r: SessionRecord): Uint8Array {
  * Decodes exactly SESSION_RECORD_BYTES bytes. Accepts only what
  * encodeSessionRecord() can produce, so one record has one byte form. Throws a
  * ContractDecodeError (`RECORD_LENGTH`, `RECORD_VERSION`, `RECORD_FLAGS`,
- * `RECORD_RESERVED`, `RECORD_FIELD_RANGE`) otherwise.
+ * `RECORD_RESERVED`, `RECORD_FIELD_RANGE`) otherwise: a version byte other
+ * than 1 or 2, a format-1 record whose byte 33 is not 0 (it is never read as
+ * format 2), a format-2 brushMode above BRUSH_MODE_MAX.
  *
  * Hot path: reads bytes in place and allocates only the result object.
  */
@@ -122,15 +183,21 @@ export function decodeSessionRecord(bytes: Uint8Array): SessionRecord {
   if ((flags & ~FLAGS_KNOWN) !== 0) {
     throw new ContractDecodeError('RECORD_FLAGS', 'session record flags', 'only bits 0 and 1 set', `0b${flags.toString(2)}`);
   }
-  if (bytes[33] !== 0) {
-    throw new ContractDecodeError('RECORD_RESERVED', 'session record reserved byte 33', '0', String(bytes[33]));
+  const version = bytes[0]!;
+  const byte33 = bytes[33]!;
+  if (version === SESSION_RECORD_FORMAT_VERSION) {
+    if (byte33 !== 0) {
+      throw new ContractDecodeError('RECORD_RESERVED', 'session record reserved byte 33 (format 1)', '0', String(byte33));
+    }
+  } else if (byte33 > BRUSH_MODE_MAX) {
+    throw new ContractDecodeError('RECORD_FIELD_RANGE', 'session record brushMode (format 2, byte 33)', `0..${BRUSH_MODE_MAX}`, String(byte33));
   }
   const batteryPct = bytes[32]!;
   if (batteryPct > 100) {
     throw new ContractDecodeError('RECORD_FIELD_RANGE', 'session record batteryPct', '0..100', String(batteryPct));
   }
-  return {
-    formatVersion: SESSION_RECORD_FORMAT_VERSION,
+  const r: SessionRecord = {
+    formatVersion: version as 1 | 2,
     clockReset: (flags & FLAG_CLOCK_RESET) !== 0,
     headChanged: (flags & FLAG_HEAD_CHANGED) !== 0,
     deviceId: readDeviceId(bytes),
@@ -143,6 +210,8 @@ export function decodeSessionRecord(bytes: Uint8Array): SessionRecord {
     firmwareVersion: readU32(bytes, 28),
     batteryPct,
   };
+  if (version === SESSION_RECORD_FORMAT_VERSION_2) r.brushMode = byte33;
+  return r;
 }
 
 /**
@@ -211,8 +280,8 @@ function checkRecordHeader(bytes: Uint8Array, allowSigned: boolean): void {
       : `${SESSION_RECORD_BYTES} bytes`;
     throw new ContractDecodeError('RECORD_LENGTH', 'session record length', expected, `${n} bytes`);
   }
-  if (bytes[0] !== SESSION_RECORD_FORMAT_VERSION) {
-    throw new ContractDecodeError('RECORD_VERSION', 'session record formatVersion', '1', String(bytes[0]));
+  if (bytes[0] !== SESSION_RECORD_FORMAT_VERSION && bytes[0] !== SESSION_RECORD_FORMAT_VERSION_2) {
+    throw new ContractDecodeError('RECORD_VERSION', 'session record formatVersion', '1 or 2', String(bytes[0]));
   }
 }
 

@@ -195,7 +195,7 @@ export const schemas = {
   },
   Session: {
     type: 'object',
-    required: ['deviceId', 'seq', 'startedAt', 'durationS', 'zones', 'pressureAlerts', 'headId', 'headType', 'firmwareVersion', 'batteryPct', 'clockReset', 'receivedAt'],
+    required: ['deviceId', 'seq', 'startedAt', 'durationS', 'zones', 'pressureAlerts', 'headId', 'headType', 'firmwareVersion', 'batteryPct', 'clockReset', 'receivedAt', 'formatVersion', 'brushMode'],
     properties: {
       deviceId,
       seq: { type: 'integer' },
@@ -209,6 +209,13 @@ export const schemas = {
       batteryPct: { type: 'integer' },
       clockReset: { type: 'boolean' },
       receivedAt: { ...dateTime, description: 'platform clock' },
+      formatVersion: { type: 'integer', enum: [1, 2], description: 'the session record format the device wrote (contract/record.ts): 1 for firmware older than its line’s RECORD_FORMAT_2_SINCE, 2 from it on' },
+      brushMode: {
+        type: ['integer', 'null'],
+        minimum: 0,
+        maximum: 3,
+        description: 'format 2 only: 0 daily, 1 sensitive, 2 whitening, 3 gum care; null for a format-1 record',
+      },
     },
   },
   SessionPage: {
@@ -237,8 +244,17 @@ export const schemas = {
   },
   Clock: {
     type: 'object',
-    required: ['epochMs', 'iso'],
-    properties: { epochMs: { type: 'integer' }, iso: dateTime },
+    required: ['epochMs', 'iso', 'timeRules'],
+    properties: {
+      epochMs: { type: 'integer' },
+      iso: dateTime,
+      timeRules: {
+        type: 'object',
+        description: 'The time rules of POST /v2/uploads, as the platform is configured (test mode declares them, so the harness judges each verdict by the platform\'s own values). A record is too-late when (platform clock − startedAt) > lateWindowSeconds, too-far-in-future when (startedAt − platform clock) > futureSkewSeconds: exactly at either limit it is accepted.',
+        required: ['lateWindowSeconds', 'futureSkewSeconds'],
+        properties: { lateWindowSeconds: { type: 'integer', minimum: 0 }, futureSkewSeconds: { type: 'integer', minimum: 0 } },
+      },
+    },
   },
   SetClockRequest: {
     type: 'object',

@@ -1,9 +1,9 @@
-import type { SessionRecord } from '../contract/record.ts';
+import { recordFormatFor, type SessionRecord } from '../contract/record.ts';
 import { sessionsOfDay } from './brushing.ts';
 import { SimulatorError } from './errors.ts';
 import type { Fleet } from './fleet.ts';
 import { headIdOf, headLife } from './heads.ts';
-import { LINE_INTERDENTAL } from './lines.ts';
+import { LINE_CODES, LINE_INTERDENTAL } from './lines.ts';
 import { TOPIC } from './topics.ts';
 
 /** Who is told about every record a device writes (the ledger). */
@@ -156,8 +156,8 @@ export function sessionRecordOf(f: Fleet, d: number, s: number, ts: number): Ses
   const from = f.resetFrom[d]!;
   const clockReset = from !== 0 && s >= from && (f.resetTo[d] === 0 || s < f.resetTo[d]!);
   const startedAt = clockReset ? f.options.clock.resetEpochS + (ts - f.resetAt[d]!) : ts + clockOffsetS(f, d, ts);
-  return {
-    formatVersion: 1,
+  const r: SessionRecord = {
+    formatVersion: recordFormatFor(LINE_CODES[line]!, firmwareVersion),
     clockReset,
     headChanged,
     deviceId: f.deviceId(d),
@@ -170,6 +170,19 @@ export function sessionRecordOf(f: Fleet, d: number, s: number, ts: number): Ses
     firmwareVersion,
     batteryPct: batteryPct(f, d, ts),
   };
+  if (r.formatVersion === 2) r.brushMode = brushModeOf(f, d, s, line);
+  return r;
+}
+
+/**
+ * The brush mode of a format-2 record (contract/record.ts BRUSH_MODES): mostly
+ * daily, sometimes sensitive or whitening, rarely gum care. Interdental devices
+ * have one mode. A pure draw per (device, seq), like the rest of the record.
+ */
+function brushModeOf(f: Fleet, d: number, s: number, line: number): number {
+  if (line === LINE_INTERDENTAL) return 0;
+  const u = f.draw.u32(TOPIC.brushMode, d, s) & 0xff;
+  return u < 160 ? 0 : u < 200 ? 1 : u < 235 ? 2 : 3;
 }
 
 /** Step every household of the slice to virtual time `t` (the end of a run), so every session up to `t` is a record. */

@@ -78,6 +78,18 @@ export const FLEET_DEFAULTS = deepFreeze({
     ringCapacity: 16,
     /** Factory firmware per product line. */
     factoryFirmware: { 'adult-brush': '2.3.1', 'kids-brush': '1.8.0', interdental: '1.2.4' },
+    /**
+     * Firmware of a later production run, per product line. At or above the
+     * line's RECORD_FORMAT_2_SINCE (contract/record.ts), so devices that left the
+     * factory on it write format-2 session records; the others write format 1.
+     */
+    newerFactoryFirmware: { 'adult-brush': '2.4.0', 'kids-brush': '1.9.0', interdental: '1.3.0' },
+    /**
+     * Share of devices (a seeded draw per device) that left the factory on
+     * `newerFactoryFirmware` instead of `factoryFirmware`, so an ordinary fleet
+     * uploads both record formats. 0: every device on `factoryFirmware`.
+     */
+    newerFactoryShare: 0.3,
   },
 
   clock: {
@@ -122,6 +134,17 @@ export const FLEET_DEFAULTS = deepFreeze({
     /** The simulator steps in slots of this many seconds; phones in one slot sync at the slot's platform time. */
     slotSeconds: 3600,
   },
+
+  edges: {
+    /**
+     * Records aimed at each edge of the platform's time rules (simulators/edges.ts: the late
+     * window at −1 h, −1 s, 0, +1 s, +1 d; the future skew at −1 min, 0, +1 s, +1 min, +1 d),
+     * made after the run's last day by seeded devices of the slice. 0: none.
+     */
+    recordsPerEdge: 0,
+    /** Records each edge device makes (1..32, at most its ring): devices per edge = ⌈recordsPerEdge / this⌉. */
+    recordsPerDevice: 4,
+  },
 });
 
 type Widen<T> = T extends number ? number : T extends string ? string : T extends boolean ? boolean : T extends readonly number[] ? readonly number[] : { readonly [K in keyof T]: Widen<T[K]> };
@@ -164,7 +187,10 @@ export function resolveFleetOptions(options: FleetOptions = {}): ResolvedFleetOp
   for (const line of LINES) {
     const v = o.device.factoryFirmware[line];
     if (typeof v !== 'string' || !/^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,4})$/.test(v)) bad(`device.factoryFirmware.${line}`, 'a version "major.minor.patch"', v);
+    const n = o.device.newerFactoryFirmware[line];
+    if (typeof n !== 'string' || !/^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,4})$/.test(n)) bad(`device.newerFactoryFirmware.${line}`, 'a version "major.minor.patch"', n);
   }
+  probability('device.newerFactoryShare', o.device.newerFactoryShare);
 
   integer('clock.maxInitialOffsetS', o.clock.maxInitialOffsetS, 0, 86_400);
   integer('clock.maxDriftPpm', o.clock.maxDriftPpm, 0, 1000);
@@ -176,6 +202,8 @@ export function resolveFleetOptions(options: FleetOptions = {}): ResolvedFleetOp
   if (typeof p.reorder !== 'boolean') bad('phones.reorder', 'a boolean', p.reorder);
   integer('phones.maxRecordsPerUpload', p.maxRecordsPerUpload, 1, 10_000);
 
+  integer('edges.recordsPerEdge', o.edges.recordsPerEdge, 0, 100_000);
+  integer('edges.recordsPerDevice', o.edges.recordsPerDevice, 1, 32);
   integer('time.slotSeconds', o.time.slotSeconds, 60, 86_400);
   if (86_400 % o.time.slotSeconds !== 0) bad('time.slotSeconds', 'a divisor of 86400 (slots tile a day)', o.time.slotSeconds);
   return deepFreeze(merged);

@@ -1,10 +1,11 @@
 import type { ProductLine } from '../contract/product-line.ts';
-import { packFirmwareVersion } from '../contract/firmware-version.ts';
+import { packFirmwareVersion, unpackFirmwareVersion } from '../contract/firmware-version.ts';
 import { SimulatorError } from './errors.ts';
 import { resolveFleetOptions, type FleetOptions, type ResolvedFleetOptions } from './fleet-options.ts';
 import { initHeads } from './heads.ts';
 import { LINE_ADULT, LINE_CODES, LINE_INTERDENTAL, LINE_KIDS } from './lines.ts';
 import { childSeed, createRng, Draw, rngUnit, rngWeighted } from './seed.ts';
+import { TOPIC } from './topics.ts';
 
 const TWO_24 = 0x100_0000;
 
@@ -84,7 +85,10 @@ export class Fleet {
   readonly resetFrom: Uint32Array;
   readonly resetTo: Uint32Array;
 
-  /** Packed firmware versions the fleet's devices may run; fwActive indexes it. Entry `line` is that line's factory image. */
+  /**
+   * Packed firmware versions the fleet's devices may run; fwActive indexes it. Entry `line` is that line's
+   * factory image, entry `LINE_CODES.length + line` its newer factory image (`device.newerFactoryFirmware`).
+   */
   readonly firmwareTable: number[];
 
   constructor(options: ResolvedFleetOptions, startS: number, layout: Layout) {
@@ -129,11 +133,14 @@ export class Fleet {
     this.resetFrom = new Uint32Array(n);
     this.resetTo = new Uint32Array(n);
 
-    this.firmwareTable = LINE_CODES.map((line) => packFirmwareVersion(options.device.factoryFirmware[line]));
+    this.firmwareTable = [
+      ...LINE_CODES.map((line) => packFirmwareVersion(options.device.factoryFirmware[line])),
+      ...LINE_CODES.map((line) => packFirmwareVersion(options.device.newerFactoryFirmware[line])),
+    ];
     for (let d = 0; d < n; d++) {
-      const line = this.kind[d]! & 3;
-      this.fwActive[d] = line;
-      this.fwPrevious[d] = line;
+      const image = this.factoryImage(d);
+      this.fwActive[d] = image;
+      this.fwPrevious[d] = image;
       this.boots[d] = 1;
     }
   }
@@ -167,6 +174,22 @@ export class Fleet {
   /** Factory serial of device `d` (4–32 of A-Z 0-9 -). */
   serial(d: number): string {
     return `FB-${this.deviceId(d).toString(36).toUpperCase()}`;
+  }
+
+  /**
+   * Index into firmwareTable of the image device `d` left the factory with: its
+   * line's newer factory image for a seeded share (`device.newerFactoryShare`)
+   * of devices, its line's factory image otherwise. A pure draw, never history.
+   */
+  factoryImage(d: number): number {
+    const line = this.kind[d]! & 3;
+    const share = this.options.device.newerFactoryShare;
+    return share > 0 && this.draw.unit(TOPIC.newerFactory, d, 0) < share ? LINE_CODES.length + line : line;
+  }
+
+  /** The firmware device `d` left the factory with (`'major.minor.patch'`), as the factory registers it. */
+  factoryFirmware(d: number): string {
+    return unpackFirmwareVersion(this.firmwareTable[this.factoryImage(d)]!);
   }
 
   productLine(d: number): ProductLine {

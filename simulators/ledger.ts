@@ -196,6 +196,20 @@ export class Ledger implements ProductionObserver {
     return 'accept';
   }
 
+  /**
+   * Where a record stands against the time rules, in words: how far its startedAt is
+   * before (or after) the platform clock, and its distance from that rule's limit —
+   * e.g. `startedAt 1767225599 is 2592001 s before the platform clock 1769817600000 ms:
+   * 1 s past the late window (2592000 s)`. Exactly at a limit is inside (the rules are "more than").
+   */
+  standing(startedAt: number, nowMs: number): string {
+    const gap = nowMs / 1000 - startedAt;
+    const [side, rule, limit] = gap >= 0 ? ['before', 'late window', this.rules.lateWindowSeconds] : ['after', 'future-skew limit', this.rules.futureSkewSeconds];
+    const past = Math.abs(gap) - limit;
+    const where = past > 0 ? `${seconds(past)} s past` : past === 0 ? 'exactly at' : `${seconds(-past)} s inside`;
+    return `startedAt ${startedAt} is ${seconds(Math.abs(gap))} s ${side} the platform clock ${nowMs} ms: ${where} the ${rule} (${limit} s)`;
+  }
+
   /** The key of this fleet's content hashes (the checkers hash the platform's rows with it). */
   get contentKey(): Buffer {
     return this.#contentKey;
@@ -224,7 +238,7 @@ export class Ledger implements ProductionObserver {
       return;
     }
     if (verdict === 'stored') {
-      if (expected !== 'accept') this.violation({ check: 'stored-despite-time-rule', deviceId: this.fleet.deviceId(d), seq, detail: `stored, but its startedAt ${startedAt} should make it ${expected} at platform time ${nowMs} ms` });
+      if (expected !== 'accept') this.violation({ check: 'stored-despite-time-rule', deviceId: this.fleet.deviceId(d), seq, detail: `stored, but the time rules make it ${expected}: ${this.standing(startedAt, nowMs)}` });
       if ((this.storedBits[d]! & bit) !== 0) {
         this.violation({ check: 'stored-twice', deviceId: this.fleet.deviceId(d), seq, detail: 'the platform answered stored for a record it had already stored' });
       } else if ((this.rejectedBits[d]! & bit) !== 0) {
@@ -240,12 +254,12 @@ export class Ledger implements ProductionObserver {
       }
     } else if (verdict === 'duplicate') {
       this.#duplicates++;
-      if (expected !== 'accept') this.violation({ check: 'duplicate-despite-time-rule', deviceId: this.fleet.deviceId(d), seq, detail: `answered duplicate, but the time rules make it ${expected}` });
+      if (expected !== 'accept') this.violation({ check: 'duplicate-despite-time-rule', deviceId: this.fleet.deviceId(d), seq, detail: `answered duplicate, but the time rules make it ${expected}: ${this.standing(startedAt, nowMs)}` });
     } else {
       const c = code ?? 'unknown';
       this.#rejections[c] = (this.#rejections[c] ?? 0) + 1;
       if (c !== expected) {
-        this.violation({ check: 'unexpected-rejection', deviceId: this.fleet.deviceId(d), seq, detail: `rejected as ${c}; the platform's time rules predict ${expected === 'accept' ? 'acceptance' : expected} (startedAt ${startedAt}, platform time ${nowMs} ms)` });
+        this.violation({ check: 'unexpected-rejection', deviceId: this.fleet.deviceId(d), seq, detail: `rejected as ${c}; the platform's time rules predict ${expected === 'accept' ? 'acceptance' : expected} (${this.standing(startedAt, nowMs)})` });
       } else if ((this.storedBits[d]! & bit) === 0 && (this.rejectedBits[d]! & bit) === 0) {
         this.rejectedBits[d]! |= bit;
         this.rejected[d]!++;
@@ -496,6 +510,11 @@ export function mergeLedgerParts(parts: readonly LedgerPart[]): MergedLedger {
   if (next !== layout.devices) throw new RangeError(`the shards cover devices 0..${next - 1} of ${layout.devices}`);
   const totals = totalsOf(layout.devices, columns, counters);
   return { layout, digest: digestOf(layout, columns, totals), totals, storedWithoutContent: counters.storedWithoutContent, violations };
+}
+
+/** Seconds in words: whole when whole, else to the millisecond. */
+function seconds(x: number): string {
+  return Number.isInteger(x) ? String(x) : x.toFixed(3);
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;

@@ -24,7 +24,7 @@ describeEachDatabase('testbed hooks', (serverUrl) => {
     describe('virtual clock', () => {
       it('starts at the migration epoch and does not move by itself', async () => {
         const clock = await getClock();
-        expect(clock).toEqual({ epochMs: MIGRATION_EPOCH_MS, iso: '2026-01-01T00:00:00.000Z' });
+        expect(clock).toEqual({ epochMs: MIGRATION_EPOCH_MS, iso: '2026-01-01T00:00:00.000Z', timeRules: { lateWindowSeconds: 30 * 86_400, futureSkewSeconds: 86_400 } });
         expect(await getClock()).toEqual(clock);
       });
 
@@ -32,7 +32,7 @@ describeEachDatabase('testbed hooks', (serverUrl) => {
         const { epochMs } = await getClock();
         const res = await putClock({ advanceMs: 90_000 });
         expect(res.statusCode).toBe(200);
-        expect(res.json()).toEqual({ epochMs: epochMs + 90_000, iso: new Date(epochMs + 90_000).toISOString() });
+        expect(res.json()).toEqual({ epochMs: epochMs + 90_000, iso: new Date(epochMs + 90_000).toISOString(), timeRules: { lateWindowSeconds: 30 * 86_400, futureSkewSeconds: 86_400 } });
         expect(await getClock()).toEqual(res.json());
       });
 

@@ -10,7 +10,7 @@ it('npx fleetbed run scenarios/ci passes on the reference API', async () => {
   try {
     const started = performance.now();
     const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-      execFile('node', ['harness/cli/bin.mjs', 'run', 'scenarios/ci', '--report-dir', dir, '--quiet'], { timeout: 600_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
+      execFile('node', ['harness/cli/bin.mjs', 'run', 'scenarios/ci', '--report-dir', dir, '--quiet'], { timeout: 900_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
         resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       ),
     );
@@ -33,4 +33,4 @@ it('npx fleetbed run scenarios/ci passes on the reference API', async () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}, 600_000);
+}, 900_000);

@@ -1,9 +1,10 @@
 import type { KeyObject } from 'node:crypto';
-import { encodeSessionRecord, packSignedRecord, sessionRecordSigningBytes } from '../../../contract/record.ts';
+import { encodeSessionRecord, packSignedRecord, sessionRecordSigningBytes, type SessionRecord } from '../../../contract/record.ts';
 import { carryOverBle } from '../../../simulators/ble-link.ts';
 import { deviceKeySeed, privateKeyFromSeed, signWith } from '../../../simulators/device-keys.ts';
 import { advanceFleet, sessionRecordOf } from '../../../simulators/device.ts';
-import type { Verdict } from '../../../simulators/ledger.ts';
+import { edgeExpectation, produceTimeEdges, TIME_EDGES } from '../../../simulators/edges.ts';
+import type { PlatformRules, Verdict } from '../../../simulators/ledger.ts';
 import { planUploads, syncPhone, type Collected, type UploadPlan } from '../../../simulators/phone.ts';
 import { drainPlan, endOfDayS, planDay, type SlotPlan } from '../../../simulators/schedule.ts';
 import { ensureAccess } from './accounts.ts';
@@ -40,7 +41,7 @@ interface UploadAnswer {
  * HTTP requests, at most `workers` at a time. Verdicts are booked in the
  * ledger. Returns the virtual time the run ended at.
  */
-export async function driveDays(ctx: FleetContext, options: DriveOptions): Promise<{ endS: number; daySeconds: number[]; drainSeconds: number }> {
+export async function driveDays(ctx: FleetContext, options: DriveOptions): Promise<{ endS: number; daySeconds: number[]; drainSeconds: number; edges?: EdgeCounts; edgeSeconds?: number }> {
   const { fleet, progress } = ctx;
   const daySeconds: number[] = [];
   let windowStart = performance.now();
@@ -76,7 +77,50 @@ export async function driveDays(ctx: FleetContext, options: DriveOptions): Promi
     drainSeconds = progress.end();
   }
   advanceFleet(fleet, endS, ctx.ledger);
-  return { endS, daySeconds, drainSeconds };
+  if (fleet.options.edges.recordsPerEdge === 0) return { endS, daySeconds, drainSeconds };
+  const started = performance.now();
+  const edges = await driveTimeEdges(ctx, endS);
+  return { endS, daySeconds, drainSeconds, edges, edgeSeconds: (performance.now() - started) / 1000 };
+}
+
+/** Per edge of {@link TIME_EDGES} (by label): records aimed at it, the verdict they must get, and the verdicts they got. */
+export type EdgeCounts = Record<string, { records: number; expected: string; answers: Record<string, number> }>;
+
+/**
+ * After the run's end: the records the world aims at each edge of the platform's time
+ * rules (as the ledger holds them: the platform's declared values), relayed by their
+ * phones at the exact platform times that put them there, and booked like every
+ * other verdict — so ING-4 judges each one.
+ */
+async function driveTimeEdges(ctx: FleetContext, endS: number): Promise<EdgeCounts> {
+  const { fleet, ledger, progress } = ctx;
+  const records = produceTimeEdges(fleet, ledger.rules, endS, ledger);
+  const counts: EdgeCounts = Object.fromEntries(TIME_EDGES.map((e) => [e.label, { records: 0, expected: edgeExpectation(e), answers: {} }]));
+  for (const r of records) counts[TIME_EDGES[r.edge]!.label]!.records++;
+  progress.start('time-rule edges', records.length, () => `window ${ledger.rules.lateWindowSeconds} s, skew ${ledger.rules.futureSkewSeconds} s`);
+  for (let i = 0; i < records.length; ) {
+    const { uploadS, phone } = records[i]!;
+    let j = i;
+    while (j < records.length && records[j]!.uploadS === uploadS && records[j]!.phone === phone) j++;
+    const group = records.slice(i, j);
+    await ctx.hooks?.beforeSlot?.(uploadS * 1000);
+    await setClock(ctx, uploadS * 1000);
+    const c: Collected = { phone, household: fleet.phoneHousehold[phone]!, t: uploadS, reinstalled: false, devices: group.map((r) => r.d), seqs: group.map((r) => r.seq), times: group.map((r) => r.madeS) };
+    const plan: UploadPlan = { start: 0, end: group.length, idempotencyKey: `p${phone.toString(36)}-t${uploadS.toString(36)}-edge`, timeoutAfterCommit: false };
+    const answers = await relay(ctx, c, [plan], (k) => group[k]!.record);
+    for (const a of answers) {
+      a.results.forEach((res, k) => {
+        const e = counts[TIME_EDGES[group[k]!.edge]!.label]!;
+        const key = res.verdict === 'rejected' ? (res.code ?? 'rejected') : res.verdict;
+        e.answers[key] = (e.answers[key] ?? 0) + 1;
+      });
+    }
+    progress.add(group.length);
+    i = j;
+  }
+  progress.end(`${records.length} records at ${TIME_EDGES.length} edges`);
+  progress.log(`time-rule edges: ${Object.entries(counts).map(([label, e]) => `${label} ${Object.entries(e.answers).map(([k, n]) => `${n} ${k}`).join('/') || 'none'}`).join(', ')}`);
+  return counts;
 }
 
 /** Set the platform's virtual clock (it never goes backwards). */
@@ -86,6 +130,22 @@ export async function setClock(ctx: FleetContext, epochMs: number): Promise<void
   if (r.status === 404) throw new FleetRunError('FLEETBED_FLEET_NOT_TEST_MODE', `PUT /testbed/clock answered 404: the platform at ${ctx.http.apiUrl} is not in test mode, and a fleet run needs its virtual clock.`);
   expectStatus(`setting the platform clock to ${new Date(epochMs).toISOString()}`, r, 200);
   ctx.nowMs = (JSON.parse(r.text) as { epochMs: number }).epochMs;
+}
+
+/**
+ * The time rules the platform declares with its clock (GET /testbed/clock `timeRules`):
+ * the late window and the future-skew limit its uploads are judged by. `undefined` when
+ * the platform declares none.
+ */
+export async function readTimeRules(ctx: FleetContext): Promise<PlatformRules | undefined> {
+  const r = await ctx.http.sendIdempotent('GET', '/testbed/clock', {}, undefined);
+  if (r.status === 404) throw new FleetRunError('FLEETBED_FLEET_NOT_TEST_MODE', `GET /testbed/clock answered 404: the platform at ${ctx.http.apiUrl} is not in test mode, and a fleet run needs its virtual clock.`);
+  expectStatus('reading the platform clock', r, 200);
+  const rules = (JSON.parse(r.text) as { timeRules?: Partial<PlatformRules> }).timeRules;
+  if (!rules) return undefined;
+  const ok = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+  if (!ok(rules.lateWindowSeconds) || !ok(rules.futureSkewSeconds)) expectStatus(`reading the platform's time rules (timeRules must hold whole seconds ≥ 0, got ${JSON.stringify(rules)})`, r, -1);
+  return { lateWindowSeconds: rules.lateWindowSeconds!, futureSkewSeconds: rules.futureSkewSeconds! };
 }
 
 /** Read the platform's virtual clock. */
@@ -110,13 +170,17 @@ async function runSlot(ctx: FleetContext, slot: SlotPlan, final: boolean): Promi
   });
 }
 
-/** The phone relays what it collected: one upload per plan, retried after a (simulated) timeout with the same key and body. */
-async function relay(ctx: FleetContext, c: Collected, plans: UploadPlan[]): Promise<void> {
+/**
+ * The phone relays what it collected: one upload per plan, retried after a (simulated) timeout with the same key and body.
+ * `recordOf(k)` is record `k` as its device wrote it (default: recomputed from the fleet). Returns the answers booked.
+ */
+async function relay(ctx: FleetContext, c: Collected, plans: UploadPlan[], recordOf?: (k: number) => SessionRecord): Promise<UploadAnswer[]> {
   if (c.reinstalled) {
     ctx.stats.reinstalls++;
     ctx.app.signOut(c.phone);
   }
-  if (plans.length === 0) return;
+  const answers: UploadAnswer[] = [];
+  if (plans.length === 0) return answers;
   const keys = new Map<number, KeyObject>();
   for (const plan of plans) {
     const startedAt: number[] = [];
@@ -126,7 +190,7 @@ async function relay(ctx: FleetContext, c: Collected, plans: UploadPlan[]): Prom
       const d = c.devices[k]!;
       let key = keys.get(d);
       if (!key) keys.set(d, (key = privateKeyFromSeed(deviceKeySeed(ctx.fleet.seed, d))));
-      const record = sessionRecordOf(ctx.fleet, d, c.seqs[k]!, c.times[k]!);
+      const record = recordOf ? recordOf(k) : sessionRecordOf(ctx.fleet, d, c.seqs[k]!, c.times[k]!);
       const bytes = encodeSessionRecord(record);
       // The device signs and sends over BLE; the phone uploads what the framing delivered.
       const signed = packSignedRecord(bytes, signWith(key, sessionRecordSigningBytes(bytes)));
@@ -145,7 +209,9 @@ async function relay(ctx: FleetContext, c: Collected, plans: UploadPlan[]): Prom
       answer = again;
     }
     book(ctx, c, plan, answer, startedAt, sent);
+    answers.push(answer);
   }
+  return answers;
 }
 
 async function upload(ctx: FleetContext, p: number, key: string, body: string): Promise<UploadAnswer> {

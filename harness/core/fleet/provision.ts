@@ -26,7 +26,7 @@ function* ndjson(ctx: FleetContext, d0: number, d1: number, keys: KeyObject[]): 
   for (let d = d0; d < d1; d++) {
     const key = privateKeyFromSeed(deviceKeySeed(fleet.seed, d));
     keys[d - d0] = key;
-    const firmware = fleet.options.device.factoryFirmware[fleet.productLine(d)];
+    const firmware = fleet.factoryFirmware(d);
     lines.push(
       `{"deviceId":${fleet.deviceId(d)},"serial":"${fleet.serial(d)}","productLine":"${fleet.productLine(d)}","publicKey":"${publicKeyOf(key).toString('base64url')}","firmwareVersion":"${firmware}"}\n`,
     );

@@ -6,7 +6,7 @@ import type { StartedEnvironment } from '../env/types.ts';
 import { ensureAccess, REFRESH_MARGIN_MS, signUpHouseholds } from './accounts.ts';
 import { AppState } from './app-state.ts';
 import type { DriverStats, FleetContext, FleetHooks } from './context.ts';
-import { driveDays, readClock, setClock } from './drive.ts';
+import { driveDays, readClock, readTimeRules, setClock, type EdgeCounts } from './drive.ts';
 import { FleetRunError } from './errors.ts';
 import { FleetHttp, runWorkers } from './http.ts';
 import { Progress, type ProgressOptions } from './progress.ts';
@@ -45,7 +45,10 @@ export interface FleetRunOptions {
    * (sql when the database URL is known, else api). Default auto.
    */
   reconcile?: 'auto' | 'sql' | 'api' | 'both';
-  /** The platform's time rules, if not the reference API's defaults. */
+  /**
+   * The platform's time rules, overriding what it declares (GET /testbed/clock `timeRules`,
+   * read at run start). Neither: the reference API's defaults, and no time edges can be aimed.
+   */
   rules?: Partial<PlatformRules>;
   progress?: ProgressOptions;
   /** Observers the runner plugs in (fault timeline, upload history). */
@@ -116,6 +119,10 @@ export interface FleetRunResult {
   wallSeconds: number;
   /** The replay line: run this again to get the same world. */
   replay: string;
+  /** The time rules every verdict was judged by, and where they came from. */
+  rules: PlatformRules & { source: 'declared' | 'options' | 'defaults' };
+  /** Records aimed at each time-rule edge and the verdicts they got (fleet option `edges`). */
+  edges?: EdgeCounts;
   fleet: Fleet;
   ledger: Ledger;
 }
@@ -148,11 +155,18 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
   try {
     // A fixture's fleet began at its build's clock: the platform's clock must be there or later.
     const startMs = options.setup ? await clockAtLeast(http, options.setup.startMs) : await readClockWith(http);
+    // The time rules the platform declares, read now: every verdict is judged by them, and time edges aimed at them.
+    const declared = await readTimeRules({ http } as FleetContext);
+    if (!declared && !o.rules && fleetOptions.edges.recordsPerEdge > 0) {
+      throw new FleetRunError('FLEETBED_FLEET_RUN_OPTIONS_INVALID', `time edges (fleet option edges.recordsPerEdge ${fleetOptions.edges.recordsPerEdge}) are aimed at the platform's declared time rules, and GET /testbed/clock at ${options.environment.apiUrl} declares none (no timeRules): declare them, or pass rules. Nothing was simulated.`);
+    }
+    const source = o.rules ? 'options' : declared ? 'declared' : 'defaults';
     let t = performance.now();
     gc();
     const before = memory();
     const fleet = createFleet(fleetOptions, Math.ceil(startMs / 1000));
-    const ledger = new Ledger(fleet, o.rules ?? {});
+    const ledger = new Ledger(fleet, { ...declared, ...o.rules });
+    progress.log(`time rules (${source}): late window ${ledger.rules.lateWindowSeconds} s, future skew ${ledger.rules.futureSkewSeconds} s`);
     gc();
     const heapBytesPerDevice = Math.max(0, memory() - before) / fleet.deviceCount;
     const identities = new Identities(fleet.seed);
@@ -188,6 +202,7 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
     phases.simulate = seconds(t);
     drive.daySeconds.forEach((s, i) => (phases[`day${i + 1}`] = round(s)));
     if (o.drain) phases.drain = round(drive.drainSeconds);
+    if (drive.edgeSeconds !== undefined) phases.timeEdges = round(drive.edgeSeconds);
     cpuPhase('simulate');
 
     ledger.close();
@@ -225,6 +240,8 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
       phases,
       phaseCpu,
       wallSeconds: seconds(started),
+      rules: { ...ledger.rules, source },
+      ...(drive.edges ? { edges: drive.edges } : {}),
       replay: `npm run bench:fleet -- --devices ${fleet.deviceCount} --seed ${fleet.seed} --days ${o.days}${fleet.sharded ? ` --shard ${fleetOptions.shard.index}/${fleetOptions.shard.count}` : ''}`,
       fleet,
       ledger,

@@ -6,13 +6,14 @@
  * seconds passed in, randomness the world's seeded `draw`.
  */
 import { encodeOtaReport, otaReportSigningBytes, packSignedOtaReport } from '../../../contract/ota-report.ts';
-import { encodeSessionRecord, packSignedRecord, sessionRecordSigningBytes, type SessionRecord } from '../../../contract/record.ts';
+import { BRUSH_MODE_MAX, encodeSessionRecord, packSignedRecord, recordFormatFor, sessionRecordSigningBytes, type SessionRecord } from '../../../contract/record.ts';
 import { batteryPct } from '../../../simulators/device.ts';
 import { signWith } from '../../../simulators/device-keys.ts';
 import { headIdOf } from '../../../simulators/heads.ts';
 import { chunkArrivesCorrupt, EVENT, PHASE, reportDetail, reportState, stepBootloader, stepRunning, toOtaReport, type StepContext } from '../../../simulators/ota/index.ts';
 import type { OtaAttempt } from './types.ts';
-import { DAY_DRAW_OFFSET, TOPIC_SKIP_DAY, type OtaWorld } from './world.ts';
+import { LINE_CODES } from '../../../simulators/lines.ts';
+import { DAY_DRAW_OFFSET, TOPIC_BRUSH_MODE, TOPIC_SKIP_DAY, type OtaWorld } from './world.ts';
 
 const HOUR = 3600;
 
@@ -64,8 +65,11 @@ export function brushHousehold(w: OtaWorld, household: number, fromK: number, to
       const hourS = w.startS + j * HOUR;
       if (boot.quietAt[d] && boot.quietAt[d]! <= hourS) break; // a bricked device records and reports nothing
       const at = hourS + w.secondOffset[d]!;
+      // The running image decides the record format: a device updated across its line's
+      // RECORD_FORMAT_2_SINCE writes format 2 from its next session (and format 1 again after a rollback).
+      const firmwareVersion = catalog.version[boot.running(d)]!;
       const s: SessionRecord = {
-        formatVersion: 1,
+        formatVersion: recordFormatFor(LINE_CODES[fleet.kind[d]! & 3]!, firmwareVersion),
         clockReset: false,
         headChanged: false,
         deviceId: fleet.deviceId(d),
@@ -75,9 +79,10 @@ export function brushHousehold(w: OtaWorld, household: number, fromK: number, to
         zones: 0xff,
         pressureAlerts: 0,
         headId: headIdOf(fleet, d, 0),
-        firmwareVersion: catalog.version[boot.running(d)]!,
+        firmwareVersion,
         batteryPct: batteryPct(fleet, d, at),
       };
+      if (s.formatVersion === 2) s.brushMode = w.draw.u32(TOPIC_BRUSH_MODE, d, s.seq) % (BRUSH_MODE_MAX + 1);
       const bytes = encodeSessionRecord(s);
       records.push(Buffer.from(packSignedRecord(bytes, signWith(w.keyOf(d), sessionRecordSigningBytes(bytes)))).toString('base64url'));
       last = at;

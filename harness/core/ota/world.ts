@@ -13,6 +13,8 @@ const TOPIC_SESSION_SECOND = 0x711;
 const TOPIC_SYNC_HOUR = 0x712;
 /** Topic of the days a device skips (simulators/topics.ts leaves 0x7xx to OTA). */
 export const TOPIC_SKIP_DAY = 0x713;
+/** Topic of the brush mode of a format-2 session (a device on an image at or above RECORD_FORMAT_2_SINCE). */
+export const TOPIC_BRUSH_MODE = 0x714;
 /** Days are drawn at day index + this, so the baseline's negative days draw too. */
 export const DAY_DRAW_OFFSET = 1 << 20;
 

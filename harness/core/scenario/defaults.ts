@@ -31,6 +31,7 @@ export const SCENARIO_DEFAULTS = deepFreeze({
     clockResetPerDay: FLEET_DEFAULTS.clock.resetPerDay,
     unknownHead: FLEET_DEFAULTS.heads.unknownHeadProbability,
     ringSize: FLEET_DEFAULTS.device.ringCapacity,
+    timeEdges: FLEET_DEFAULTS.edges.recordsPerEdge,
   } satisfies Behaviour as Behaviour,
   /** Defaults of one fault-timeline entry. */
   fault: {

@@ -277,6 +277,7 @@ function resolveBehaviour(c: Check, raw: unknown): Behaviour {
   set('clockOffsetS', (f, v) => c.integer(f, v, 0, 86_400));
   set('clockDriftPpm', (f, v) => c.integer(f, v, 0, 1000));
   set('ringSize', (f, v) => c.integer(f, v, 1, 32));
+  set('timeEdges', (f, v) => c.integer(f, v, 0, 100_000));
   return out;
 }
 

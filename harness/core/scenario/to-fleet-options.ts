@@ -35,5 +35,6 @@ export function toFleetOptions(scenario: ResolvedScenario): FleetOptions {
       timeoutAfterCommit: b.retryAfterCommit,
       reorder: b.reorder,
     },
+    ...(b.timeEdges > 0 ? { edges: { recordsPerEdge: b.timeEdges } } : {}),
   };
 }

@@ -49,6 +49,12 @@ export interface Behaviour {
   unknownHead: number;
   /** Records a device keeps (1–32); older ones not yet collected are lost at the device. → `device.ringCapacity` */
   ringSize: number;
+  /**
+   * Records aimed at each edge of the platform's declared time rules after the last day (0: none):
+   * late at window −1 h, −1 s, 0, +1 s, +1 d; device clocks ahead by skew −1 min, 0, +1 s, +1 min, +1 d
+   * (simulators/edges.ts). → `edges.recordsPerEdge`
+   */
+  timeEdges: number;
 }
 
 /** The faults a scenario timeline can hold. */

@@ -16,7 +16,9 @@ export interface PreparedRecord {
 
 /**
  * Decode every record of an upload. Envelope errors — not base64url, wrong
- * length, a record that is not a valid v1 session record — make the whole
+ * length, a record that is not a valid session record of format 1 or 2 (any
+ * other version byte, a format-1 record whose byte 33 is not 0, a format-2
+ * brushMode out of range: contract/record.ts) — make the whole
  * request a 400 naming `records[i]`: a phone that cannot encode is broken, and
  * nothing of its request is written.
  */

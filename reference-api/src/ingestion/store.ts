@@ -120,9 +120,10 @@ async function storeGroup(db: pg.Pool, uploads: StoreArgs[]): Promise<StoreResul
      ),
      input AS (
        SELECT * FROM unnest($6::int[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], $11::int[], $12::smallint[], $13::smallint[],
-                            $14::text[], $15::smallint[], $16::boolean[], $17::boolean[], $18::bytea[], $19::bytea[], $20::double precision[])
+                            $14::text[], $15::smallint[], $16::boolean[], $17::boolean[], $18::bytea[], $19::bytea[], $20::double precision[],
+                            $21::smallint[], $22::smallint[])
          AS u(req, device_id, seq, head_id, head_type, duration_s, zones, pressure_alerts, firmware_version, battery_pct,
-              clock_reset, head_changed, record, signature, started_s)
+              clock_reset, head_changed, record, signature, started_s, format_version, brush_mode)
         WHERE u.req NOT IN (SELECT req FROM taken)
      ),
      owned AS (
@@ -137,9 +138,9 @@ async function storeGroup(db: pg.Pool, uploads: StoreArgs[]): Promise<StoreResul
      ),
      ins AS (
        INSERT INTO sessions (device_id, seq, account_id, head_id, started_at, duration_s, zones, pressure_alerts, firmware_version,
-                             battery_pct, clock_reset, head_changed, record, signature, received_at)
+                             battery_pct, clock_reset, head_changed, record, signature, received_at, format_version, brush_mode)
        SELECT device_id, seq, account_id, head_id, to_timestamp(started_s), duration_s, zones, pressure_alerts, firmware_version,
-              battery_pct, clock_reset, head_changed, record, signature, to_timestamp(now_ms / 1000)
+              battery_pct, clock_reset, head_changed, record, signature, to_timestamp(now_ms / 1000), format_version, brush_mode
          FROM owned
         ORDER BY device_id, seq -- one lock order for every statement: overlapping groups in any order cannot deadlock
        ON CONFLICT DO NOTHING
@@ -209,6 +210,8 @@ async function storeGroup(db: pg.Pool, uploads: StoreArgs[]): Promise<StoreResul
       byteaArray(col((p) => p.recordBytes)),
       byteaArray(col((p) => p.signature)),
       numberArray(col((p) => p.record.startedAt)),
+      numberArray(col((p) => p.record.formatVersion)),
+      numberArray(col((p) => (p.record.formatVersion === 2 ? p.record.brushMode! : null))),
     ],
   });
   const byReq = new Map(rows.map((r) => [Number(r.req), r.outcome]));

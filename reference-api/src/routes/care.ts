@@ -124,7 +124,8 @@ export const careRoutes =
            )
            SELECT j.*, true AS consented FROM joined j
            UNION ALL
-           SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+           -- The marker row: one NULL per SESSION_COLUMNS column.
+           SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
                   (SELECT display_name FROM identity_accounts WHERE account_id = $2), 9223372036854775807, EXISTS (SELECT 1 FROM consent)
            ORDER BY ord`,
           [me.now, patient, me.accountId, from, to],

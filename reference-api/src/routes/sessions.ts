@@ -17,10 +17,12 @@ export interface SessionRow {
   battery_pct: number;
   clock_reset: boolean;
   received_at: Date;
+  format_version: number;
+  brush_mode: number | null;
 }
 
 export const SESSION_COLUMNS = `s.device_id, s.seq, s.started_at, s.duration_s, s.zones, s.pressure_alerts, s.head_id, c.head_type,
-  s.firmware_version, s.battery_pct, s.clock_reset, s.received_at`;
+  s.firmware_version, s.battery_pct, s.clock_reset, s.received_at, s.format_version, s.brush_mode`;
 
 export const toSession = (r: SessionRow) => ({
   deviceId: r.device_id,
@@ -35,6 +37,8 @@ export const toSession = (r: SessionRow) => ({
   batteryPct: r.battery_pct,
   clockReset: r.clock_reset,
   receivedAt: r.received_at.toISOString(),
+  formatVersion: r.format_version,
+  brushMode: r.brush_mode,
 });
 
 /** Cursor: base64url of "<startedAt ms>.<seq>" — the position after the last session returned. */

@@ -47,8 +47,10 @@ export function registerTestbedJob(name: string, run: TestbedJob): void {
 export const testbedRoutes =
   (services: Services): FastifyPluginAsync =>
   async (app) => {
-    const { db, clock } = services;
-    const clockBody = (ms: number) => ({ epochMs: ms, iso: new Date(ms).toISOString() });
+    const { db, clock, config } = services;
+    // The time rules of uploads are declared with the clock they read: the harness judges verdicts by them.
+    const timeRules = { lateWindowSeconds: config.lateWindowSeconds, futureSkewSeconds: config.futureSkewSeconds };
+    const clockBody = (ms: number) => ({ epochMs: ms, iso: new Date(ms).toISOString(), timeRules });
 
     app.get('/testbed/clock', { schema: { response: { 200: ref('Clock') } } }, async () => clockBody(await clock.now()));
 

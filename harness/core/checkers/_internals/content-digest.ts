@@ -8,10 +8,17 @@ import { contentHash } from '../../../../simulators/ledger.ts';
  * canonical record bytes, headChanged cleared), rebuilt in SQL from the columns
  * of a `sessions` row — the fields the platform serves, not its `record` copy,
  * so a row whose served fields were overwritten shows however its raw bytes
- * look. Big-endian, the layout of contract/record.ts. A firmware text that is
- * not "major.minor.patch" hashes as 0xffffffff (a mismatch, not a failed query).
+ * look. Big-endian, the layout of contract/record.ts, either format: the
+ * version byte from `format_version` and byte 33 from `brush_mode` (0 for
+ * format 1). A firmware text that is not "major.minor.patch" hashes as
+ * 0xffffffff, and a row whose format and brush mode cannot be one record (an
+ * unknown format, format 2 without a brush mode or with one out of 0..255,
+ * format 1 with one) puts 0xff in byte 0: mismatches, not failed queries. So a
+ * format-2 record stored as format 1, or without its brushMode, is a witness.
  */
-export const SQL_RECORD_CONTENT = `('\\x01'::bytea
+export const SQL_RECORD_CONTENT = `(CASE WHEN format_version = 1 AND brush_mode IS NULL THEN '\\x01'::bytea
+       WHEN format_version = 2 AND brush_mode BETWEEN 0 AND 255 THEN '\\x02'::bytea
+       ELSE '\\xff'::bytea END
   || CASE WHEN clock_reset THEN '\\x01'::bytea ELSE '\\x00'::bytea END
   || int8send(device_id)
   || substring(int8send(seq) from 5 for 4)
@@ -24,7 +31,7 @@ export const SQL_RECORD_CONTENT = `('\\x01'::bytea
        THEN split_part(firmware_version, '.', 1)::bigint * 16777216 + split_part(firmware_version, '.', 2)::bigint * 65536 + split_part(firmware_version, '.', 3)::bigint
        ELSE -1 END) from 5 for 4)
   || substring(int4send(battery_pct::int) from 4 for 1)
-  || '\\x00'::bytea)`;
+  || CASE WHEN format_version = 2 AND brush_mode BETWEEN 0 AND 255 THEN substring(int4send(brush_mode::int) from 4 for 1) ELSE '\\x00'::bytea END)`;
 
 /**
  * SQL for one row's content hash as bigint (0..2^32-1): the first 4 bytes of
@@ -47,13 +54,22 @@ export interface ServedSession {
   firmwareVersion: string;
   batteryPct: number;
   clockReset: boolean;
+  /** The record format the platform says the device wrote (1 or 2). */
+  formatVersion: number;
+  /** Format 2's brush mode; null for format 1. */
+  brushMode: number | null;
 }
 
 /** The content hash of a served session (same value as the ledger's for the copy it stored), or undefined when the fields cannot be a record. */
 export function servedContentHash(key: Uint8Array, s: ServedSession): number | undefined {
   try {
+    // A format the contract does not define, or a brush mode that does not go with the format
+    // (format 2 without one, format 1 with one): no record has these fields, so no hash.
+    if (s.formatVersion !== 1 && s.formatVersion !== 2) return undefined;
+    if ((s.formatVersion === 1) !== (s.brushMode === null)) return undefined;
     const record = encodeSessionRecord({
-      formatVersion: 1,
+      formatVersion: s.formatVersion,
+      ...(s.formatVersion === 2 ? { brushMode: s.brushMode! } : {}),
       clockReset: s.clockReset,
       headChanged: false,
       deviceId: s.deviceId,
