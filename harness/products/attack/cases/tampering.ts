@@ -7,7 +7,9 @@ const envelope = { status: 400, codes: ['validation-failed'] };
 
 /** Each field of a genuinely signed, never-stored record changed after signing. */
 const FIELDS: Array<[field: string, f: (b: Buffer, w: AttackWorld) => void, expected: typeof sigInvalid]> = [
-  ['formatVersion', (b) => void (b[0] = 2), envelope],
+  // Relabel the record as the other format (1 ↔ 2): both are valid layouts now, so only the signature can refuse it.
+  ['formatVersion', (b) => void (b[0] = b[0] === 1 ? 2 : 1), sigInvalid],
+  ['formatVersionUnknown', (b) => void (b[0] = 0xff), envelope],
   ['flags', (b) => void (b[1]! ^= 0x01), sigInvalid],
   ['deviceId', (b, w) => writeDeviceId(b, w.A2.deviceId), sigInvalid],
   ['seq', (b) => void (b[13]! ^= 0x40), sigInvalid],
