@@ -75,7 +75,9 @@ export async function runOtaEngine(scenario: ResolvedScenario, options: OtaEngin
     // ------------------------------------------------------------ fleet, accounts, bonds
     const startMs = await readClock({ http } as FleetContext);
     const startS = Math.ceil(startMs / 1000);
-    const fleet = createFleet(resolveFleetOptions(toFleetOptions(scenario)), startS);
+    // Every device starts on its line's factory image (the OTA world's premise): none left the factory on newer firmware.
+    const base = toFleetOptions(scenario);
+    const fleet = createFleet(resolveFleetOptions({ ...base, device: { ...base.device, newerFactoryShare: 0 } }), startS);
     const stats: DriverStats = { accounts: 0, signIns: 0, refreshes: 0, bonds: 0, uploads: 0, uploadRetries: 0, replays: 0, reinstalls: 0, recordsSent: 0 };
     const ctx: FleetContext = {
       http,
