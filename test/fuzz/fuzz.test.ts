@@ -7,6 +7,7 @@ import { startTestApi, TEST_FACTORY_SECRET, type TestApi } from '../support/api.
 import { formatFailure, formatRouteLine, fuzzRoutes, resolveFuzzOptions, type FuzzOptions, type FuzzWorld } from './fuzz-routes.ts';
 import { referenceWorld } from './reference-world.ts';
 import { injectTransport } from './_internals/transport.ts';
+import { validArbitrary } from './_internals/schema-arbitrary.ts';
 
 /**
  * Issue #18, "fuzz every route": every operation of contract/openapi.ts gets
@@ -75,6 +76,21 @@ describe('the fuzz harness flags what it must', () => {
     expect(again.failures[0]?.request).toEqual(byRoute.crash!.request);
     expect(formatFailure(again.failures[0]!)).toContain('server-error');
     await app.close();
+  });
+
+  it('draws maps (additionalProperties, minProperties, propertyNames) within their bounds, and never spins on them', () => {
+    const ctx = { resolve: () => ({}), hint: () => undefined };
+    const map = { type: 'object', minProperties: 1, maxProperties: 3, propertyNames: { maxLength: 5 }, additionalProperties: { type: 'string', enum: ['a', 'b'] } };
+    const values = fc.sample(validArbitrary(map, ctx), { numRuns: 200, seed: 3 }) as Array<Record<string, unknown>>;
+    for (const v of values) {
+      expect(Object.keys(v).length).toBeGreaterThanOrEqual(1);
+      expect(Object.keys(v).length).toBeLessThanOrEqual(3);
+      for (const k of Object.keys(v)) expect(k.length).toBeLessThanOrEqual(5); // the values go wrong on their own, like any field's
+    }
+    expect(values.some((v) => Object.keys(v).length === 3), 'the maxProperties edge').toBe(true);
+    // Declared properties past maxProperties: optional ones are dropped, required ones kept.
+    const capped = { type: 'object', maxProperties: 1, required: ['a'], properties: { a: { const: 1 }, b: { const: 2 } } };
+    expect(new Set(fc.sample(validArbitrary(capped, ctx), { numRuns: 50, seed: 4 }).map((v) => Object.keys(v as object).join()))).toEqual(new Set(['a']));
   });
 
   it('refuses bad options before anything runs', () => {

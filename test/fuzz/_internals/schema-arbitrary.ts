@@ -164,8 +164,32 @@ function validObject(schema: JsonSchema, ctx: SchemaContext, depth: number): fc.
   const required = (schema.required as string[] | undefined) ?? [];
   const entries = Object.fromEntries(Object.entries(props).map(([k, s]) => [k, schemaArbitrary(s, ctx, k, depth + 1)]));
   const rec = fc.record(entries, { requiredKeys: required.filter((k) => k in props) });
+  const minProps = num(schema.minProperties) ?? 0;
   const maxProps = num(schema.maxProperties);
-  return maxProps === undefined ? rec : rec.filter((o) => Object.keys(o).length <= maxProps && Object.keys(o).length >= (num(schema.minProperties) ?? 0));
+  const extra = schema.additionalProperties;
+  // A map (`additionalProperties: {schema}`, `propertyNames`): keys of its own, as many as
+  // minProperties asks, a few more, or exactly maxProperties (the edge). Never a filter that
+  // the generated values could not pass: an unsatisfiable filter makes fast-check spin for ever.
+  if (extra !== null && typeof extra === 'object') {
+    const keyMax = Math.max(1, num((schema.propertyNames as JsonSchema | undefined)?.maxLength) ?? 16);
+    const key = fc.string({ minLength: 1, maxLength: keyMax }).filter((k) => !(k in props));
+    const value = schemaArbitrary(extra as JsonSchema, ctx, undefined, depth + 1);
+    const upper = maxProps ?? minProps + 4;
+    const counts = [fc.integer({ min: minProps, max: Math.min(upper, minProps + 4) }), ...(maxProps === undefined ? [] : [fc.constant(maxProps)])];
+    return fc.tuple(rec, fc.oneof(...counts)).chain(([r, total]) => {
+      const want = Math.max(0, total - Object.keys(r).length);
+      return fc.uniqueArray(fc.tuple(key, value), { minLength: want, maxLength: want, selector: ([k]) => k }).map((pairs) => ({ ...Object.fromEntries(pairs), ...r }));
+    });
+  }
+  if (maxProps === undefined && minProps === 0) return rec;
+  // Declared properties only: keep within the bounds by dropping optional keys, or leave a value
+  // the bounds cannot fit (an unsatisfiable schema) as it is.
+  return rec.map((o) => {
+    const keys = Object.keys(o);
+    if (maxProps === undefined || keys.length <= maxProps) return o;
+    const optional = keys.filter((k) => !required.includes(k)).slice(0, keys.length - maxProps);
+    return Object.fromEntries(Object.entries(o).filter(([k]) => !optional.includes(k)));
+  });
 }
 
 /** Values just outside what the schema accepts (or of its type but odd). */
