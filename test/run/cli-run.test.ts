@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -104,4 +104,37 @@ describe('fleetbed run --shrink', () => {
     expect(replayed).toMatchObject({ seed: '1103', devices: shrunk.devices, simulatedSeconds: shrunk.simulatedSeconds, replay: shrunk.replay });
     expect(replayed.invariants.filter((i: { verdict: string }) => i.verdict === 'fail').map((i: { id: string }) => i.id)).toEqual(shrunk.failing);
   }, 300_000);
+});
+
+describe('fleetbed run --jobs', () => {
+  it('runs scenarios side by side with the verdicts, ledger digests and file order of a run one after another', async () => {
+    const suite = join(tmp, 'jobs-suite');
+    mkdirSync(suite);
+    const scenario = (name: string, seed: number, devices: number) =>
+      writeFileSync(join(suite, `${name}.json`), JSON.stringify({ name, description: `${name}: a small fleet for --jobs`, seed, fleet: { devices }, duration: '1d', invariants: ['ING-1', 'ING-3', 'AUTH-1'] }));
+    scenario('a-larger', 71, 40);
+    scenario('b-small', 72, 12);
+    scenario('c-small', 73, 12);
+    const one = await fleetbed(['run', suite, '--report-dir', join(tmp, 'jobs-1'), '--quiet']);
+    const two = await fleetbed(['run', suite, '--jobs', '2', '--report-dir', join(tmp, 'jobs-2')]);
+    expect([one.code, two.code], `${one.stderr}\n${two.stderr}`).toEqual([0, 0]);
+    const read = (dir: string) => JSON.parse(readFileSync(join(tmp, dir, 'summary.json'), 'utf8')) as { ledgerDigest: string; scenarios: Array<{ name: string; verdict: string; ledgerDigest: string }> };
+    const [a, b] = [read('jobs-1'), read('jobs-2')];
+    expect(b.scenarios.map((s) => s.name)).toEqual(['a-larger', 'b-small', 'c-small']);
+    expect(b.scenarios.map((s) => [s.name, s.verdict, s.ledgerDigest])).toEqual(a.scenarios.map((s) => [s.name, s.verdict, s.ledgerDigest]));
+    expect(b.ledgerDigest).toBe(a.ledgerDigest);
+    // Side by side, each scenario's lines carry its name; the small ones finish while the larger one runs.
+    expect(two.stderr).toMatch(/\[b-small\] /);
+    const finished = [...two.stderr.matchAll(/PASS (\S+) \(\d\/3\)/g)].map((m) => m[1]);
+    expect(finished.sort()).toEqual(['a-larger', 'b-small', 'c-small']);
+  }, 240_000);
+
+  it('is a usage error with a shared platform, or with a value that is not a count', async () => {
+    const url = await fleetbed(['run', 'scenarios/ci', '--jobs', '2', '--env', 'url', '--target-url', 'http://127.0.0.1:9']);
+    expect(url.code).toBe(2);
+    expect(url.stderr).toMatch(/--jobs 2 runs scenarios side by side.*only the embedded environment/);
+    const bad = await fleetbed(['run', 'scenarios/ci', '--jobs', 'many']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--jobs takes a whole number from 1 to 999 or auto, got "many"/);
+  });
 });

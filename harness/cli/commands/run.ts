@@ -20,6 +20,7 @@ import { runAttacks } from '../../products/attack/run-attacks.ts';
 import { asAttackSuite, caseSelected, casesOfSuites, SuiteError, type AttackSuite } from '../../products/attack/suite.ts';
 import { resolveEnvironment } from '../../core/env/index.ts';
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 
 /** Record the fleet driver's requests into `file` (NDJSON, secrets redacted); returns the stop function (→ count). */
 function startCapture(file: string): () => number {
@@ -80,6 +81,9 @@ Options:
                         households (device ids disjoint, the world otherwise the
                         same); writes its ledger part beside the reports for
                         fleetbed merge. OTA scenarios run whole on shard 1/N
+  --jobs N              run N scenarios side by side, each on its own embedded
+                        platform (default 1; auto = one per CPU core). The attack
+                        gate runs beside them; the report keeps file order
   --quiet               no progress display
   -h, --help            this text
 
@@ -107,6 +111,7 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
       'no-fixture': { type: 'boolean' },
       'build-fixture': { type: 'boolean' },
       shard: { type: 'string' },
+      jobs: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     true,
@@ -138,6 +143,10 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
   }
   if (scenarios.length === 0 && suites.length === 0) throw new UsageError(`no scenario files under ${positionals[0]}.`, 'Scenario files end in .ts, .json, .yaml or .yml.');
   const shard = shardFlag(values.shard);
+  const jobs = jobsFlag(values.jobs);
+  if (jobs > 1 && ((env !== undefined && env !== 'embedded') || values['target-url'] !== undefined)) {
+    throw new UsageError(`--jobs ${values.jobs} runs scenarios side by side, each on a platform of its own, which only the embedded environment starts; --env ${env ?? 'url'} serves every scenario from one platform.`, 'Drop --jobs, or run on the embedded environment.');
+  }
   if (shard && values.shrink) throw new UsageError('--shrink re-runs a failing scenario whole, which a shard cannot: drop --shrink, or merge the shards and replay the failure without --shard.');
   if (shard) {
     // OTA scenarios judge the whole fleet at once (the health gate), so they do not split: shard 1 runs them whole.
@@ -163,7 +172,11 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
   });
   const stopCapture = values.capture !== undefined ? startCapture(values.capture) : undefined;
   const parts = new Map<string, Buffer>();
+  // Side by side, the attack gate starts with the scenarios, on a platform of its own.
+  const gate = suites.length > 0 && jobs > 1 ? gateAttacks(suites, environment, replayFlags, log) : undefined;
+  gate?.catch(() => undefined); // awaited below; not an unhandled rejection while the scenarios run
   const report = await runSuite({
+    jobs,
     ...(shard ? { onFleet: (s: ResolvedScenario, fleet: { ledger: { part(): Parameters<typeof encodeLedgerPart>[0] } }) => parts.set(s.name, encodeLedgerPart(fleet.ledger.part())) } : {}),
     scenarios,
     environment,
@@ -177,7 +190,7 @@ export async function run(argv: string[], out: (line: string) => void): Promise<
   });
 
   if (stopCapture) log(`captured ${stopCapture()} requests into ${values.capture}`);
-  if (suites.length > 0) await runGateAttacks(report, suites, environment, replayFlags, log);
+  if (suites.length > 0) foldAttacks(report, await (gate ?? gateAttacks(suites, environment, replayFlags, log)), gate !== undefined);
   if (values.shrink && report.verdict === 'fail') await shrinkFailures(report, scenarios, environment, replayFlags, log);
 
   const dir = values['report-dir'] ?? defaultReportDir(report.runId);
@@ -216,7 +229,7 @@ async function shrinkFailures(report: RunReport, scenarios: ResolvedScenario[], 
  * report's `attacks` (so into junit.xml and report.html), and one that got through or
  * changed state fails the run. The replay line of each failure is its `fleetbed attack`.
  */
-async function runGateAttacks(report: RunReport, suites: Array<{ file: string; suite: AttackSuite }>, environment: EnvironmentOptions, replayFlags: string[], log: (l: string) => void): Promise<void> {
+async function gateAttacks(suites: Array<{ file: string; suite: AttackSuite }>, environment: EnvironmentOptions, replayFlags: string[], log: (l: string) => void): Promise<{ attacks: NonNullable<RunReport['attacks']>; seconds: number }> {
   const cases = casesOfSuites(ATTACK_CASES, suites.map((s) => s.suite));
   const t0 = performance.now();
   log(`attacks: ${cases.length} cases of ${suites.map((s) => s.file).join(', ')} against a fresh platform`);
@@ -226,15 +239,32 @@ async function runGateAttacks(report: RunReport, suites: Array<{ file: string; s
     const run = await runAttacks({ apiUrl: running.apiUrl, factorySecret: running.factorySecret, cases, seed: suites[0]!.suite.seed });
     const fileOf = (id: string) => suites.find((s) => s.suite.cases === 'all' || caseSelected(id, s.suite.cases))!.file;
     const flags = replayFlags.filter((_, i, a) => a[i] !== '--shard' && a[i - 1] !== '--shard');
-    report.attacks = run.results.map(({ reason: _r, ...a }) => ({ ...a, replay: ['npx fleetbed attack', fileOf(a.id), '--only', a.id, ...flags].join(' ') }));
+    const attacks = run.results.map(({ reason: _r, ...a }) => ({ ...a, replay: ['npx fleetbed attack', fileOf(a.id), '--only', a.id, ...flags].join(' ') }));
+    const seconds = (performance.now() - t0) / 1000;
+    const failed = attacks.filter((a) => a.verdict === 'got-through' || !a.stateUnchanged).length;
+    log(`attacks: ${attacks.length - failed} of ${attacks.length} refused with no side effect in ${seconds.toFixed(1)} s`);
+    return { attacks, seconds };
   } finally {
     await running.stop();
   }
+}
+
+/** The attacks go into the report (so into junit.xml and report.html); one that got through or changed state fails the run. */
+function foldAttacks(report: RunReport, gate: { attacks: NonNullable<RunReport['attacks']>; seconds: number }, beside: boolean): void {
+  report.attacks = gate.attacks;
   const failed = report.attacks.filter((a) => a.verdict === 'got-through' || !a.stateUnchanged).length;
-  log(`attacks: ${report.attacks.length - failed} of ${report.attacks.length} refused with no side effect in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   // The verdict is the scenarios' and the attacks' together (a directory of suites alone: the attacks').
   report.verdict = failed === 0 && (report.scenarios.length === 0 || report.verdict === 'pass') ? 'pass' : 'fail';
-  report.wallSeconds = Math.round((report.wallSeconds + (performance.now() - t0) / 1000) * 100) / 100;
+  // Side by side (--jobs), the gate ran while the scenarios did; after them, it adds its own time.
+  report.wallSeconds = Math.round((beside ? Math.max(report.wallSeconds, gate.seconds) : report.wallSeconds + gate.seconds) * 100) / 100;
+}
+
+/** `--jobs N` (a whole number ≥ 1) or `auto` (one per CPU core); 1 without the flag. */
+function jobsFlag(value: string | undefined): number {
+  if (value === undefined) return 1;
+  if (value === 'auto') return Math.max(1, availableParallelism());
+  if (!/^[1-9][0-9]{0,2}$/.test(value)) throw new UsageError(`--jobs takes a whole number from 1 to 999 or auto, got ${JSON.stringify(value)}.`, 'Example: npx fleetbed run scenarios/ci --jobs 2');
+  return Number(value);
 }
 
 /** One line per failed invariant, error and threshold, each with the line that replays it (run and merge print these). */

@@ -32,14 +32,20 @@ export interface RunSuiteOptions {
    * for OTA scenarios, for `apiEntry`, and for url and containers environments.
    */
   fixture?: FixturePolicy;
-  /** Called after each scenario (live table, progress). */
+  /**
+   * Scenarios run side by side (default 1: one after another), each on its own embedded
+   * platform; the report keeps file order. Only the embedded environment: url and containers
+   * serve every scenario from one platform (FLEETBED_RUN_JOBS_SHARED).
+   */
+  jobs?: number;
+  /** Called after each scenario, in the order they finish (live table, progress). */
   onScenario?: (result: ScenarioResult, index: number, total: number) => void;
   /** Called with each fleet scenario's completed fleet run (a sharded run keeps its ledger part). */
   onFleet?: (scenario: ResolvedScenario, fleet: FleetRunResult) => void;
 }
 
 /**
- * Run scenarios one after another and assemble the run report. With the
+ * Run scenarios (one after another, or `jobs` side by side) and assemble the run report. With the
  * embedded environment each scenario gets its own fresh PostgreSQL and API (so
  * restarts and faults of one never leak into the next); with a url or
  * containers environment one platform serves them all (fleets of different
@@ -48,8 +54,7 @@ export interface RunSuiteOptions {
 export async function runSuite(options: RunSuiteOptions): Promise<RunReport> {
   const startedAt = new Date();
   const t0 = performance.now();
-  const results: ScenarioResult[] = [];
-  const log = options.log ?? (() => {});
+  const suiteLog = options.log ?? (() => {});
   const envKind = options.environment.env ?? (options.environment.targetUrl || options.environment.databaseUrl ? 'url' : 'embedded');
   for (const scenario of options.scenarios) {
     const custom = scenario.legacy?.customLines ?? [];
@@ -61,55 +66,80 @@ export async function runSuite(options: RunSuiteOptions): Promise<RunReport> {
     }
   }
   const shared = envKind !== 'embedded';
+  const jobs = Math.max(1, Math.min(options.jobs ?? 1, options.scenarios.length));
+  if (jobs > 1 && shared) {
+    throw new FleetbedError('FLEETBED_USAGE', `--jobs ${jobs} runs scenarios side by side, each on a platform of its own, which only the embedded environment starts; the ${envKind} environment serves every scenario from one platform. Nothing was started. Drop --jobs, or run on the embedded environment.`);
+  }
   let sharedEnv: StartedEnvironment | undefined;
   let apiUrl = '';
   let kind = '';
-  try {
-    for (const [i, scenario] of options.scenarios.entries()) {
-      log(`scenario ${i + 1}/${options.scenarios.length}: ${scenario.name} (${scenario.fleet.devices} devices, ${scenario.duration}, seed ${scenario.seed}, ${relative(process.cwd(), scenario.file) || scenario.file})`);
-      let env: StartedEnvironment;
-      let fixture: FixtureUse = 'none';
-      let setup: FleetSetupState | undefined;
-      if (shared) env = sharedEnv ??= await resolveEnvironment(options.environment).start();
+  const slots: Array<ScenarioResult | undefined> = [];
+  // Side by side, each scenario logs under its name, and the live progress of one fleet (a
+  // redrawn line) would garble the other's: the scenario lines and their verdicts remain.
+  const progress = jobs > 1 ? { ...options.progress, enabled: false } : options.progress;
+  const runOne = async (i: number, scenario: ResolvedScenario) => {
+    const log = jobs > 1 ? (line: string) => suiteLog(`[${scenario.name}] ${line}`) : suiteLog;
+    suiteLog(`scenario ${i + 1}/${options.scenarios.length}: ${scenario.name} (${scenario.fleet.devices} devices, ${scenario.duration}, seed ${scenario.seed}, ${relative(process.cwd(), scenario.file) || scenario.file})`);
+    let env: StartedEnvironment;
+    let fixture: FixtureUse = 'none';
+    let setup: FleetSetupState | undefined;
+    if (shared) env = sharedEnv ??= await resolveEnvironment(options.environment).start();
+    else {
+      const envOptions = {
+        ...options.environment,
+        ...(scenario.env.apiWorkers ? { workers: scenario.env.apiWorkers } : {}),
+        apiEnv: { FLEETBED_PASSWORD_HASH_COST: '16', ...options.environment.apiEnv, ...scenario.env.apiEnv },
+      };
+      const policy = scenario.ota || scenario.legacy || options.environment.apiEntry !== undefined ? 'none' : (options.fixture ?? 'reuse');
+      if (policy === 'none') env = await resolveEnvironment(envOptions).start();
       else {
-        const envOptions = {
-          ...options.environment,
-          ...(scenario.env.apiWorkers ? { workers: scenario.env.apiWorkers } : {}),
-          apiEnv: { FLEETBED_PASSWORD_HASH_COST: '16', ...options.environment.apiEnv, ...scenario.env.apiEnv },
-        };
-        const policy = scenario.ota || scenario.legacy || options.environment.apiEntry !== undefined ? 'none' : (options.fixture ?? 'reuse');
-        if (policy === 'none') env = await resolveEnvironment(envOptions).start();
-        else {
-          const fleetEnv = await startFleetEnvironment({
-            fleet: toFleetOptions(scenario),
-            environment: envOptions as EmbeddedOptions,
-            policy,
-            ...(scenario.env.harnessWorkers ? { workers: scenario.env.harnessWorkers } : {}),
-            ...(options.progress ? { progress: options.progress } : {}),
-            log,
-          });
-          env = fleetEnv.environment;
-          fixture = fleetEnv.fixture;
-          setup = fleetEnv.setup;
-          if (fixture !== 'none') log(`fixture: ${fixture} (${fleetEnv.key!.id}): the fleet starts bonded`);
-        }
-      }
-      apiUrl ||= env.apiUrl;
-      kind ||= env.kind;
-      try {
-        const { result, fleet } = await runScenario(scenario, { environment: env, ...(options.replayFlags ? { replayFlags: options.replayFlags } : {}), ...(options.progress ? { progress: options.progress } : {}), log, ...(setup ? { setup } : {}) });
-        result.fixture = fixture;
-        if (scenario.shard) result.shard = { ...scenario.shard };
-        if (fleet) options.onFleet?.(scenario, fleet);
-        results.push(result);
-        options.onScenario?.(result, i, options.scenarios.length);
-      } finally {
-        if (!shared) await env.stop();
+        const fleetEnv = await startFleetEnvironment({
+          fleet: toFleetOptions(scenario),
+          environment: envOptions as EmbeddedOptions,
+          policy,
+          ...(scenario.env.harnessWorkers ? { workers: scenario.env.harnessWorkers } : {}),
+          ...(progress ? { progress } : {}),
+          log,
+        });
+        env = fleetEnv.environment;
+        fixture = fleetEnv.fixture;
+        setup = fleetEnv.setup;
+        if (fixture !== 'none') log(`fixture: ${fixture} (${fleetEnv.key!.id}): the fleet starts bonded`);
       }
     }
+    apiUrl ||= env.apiUrl;
+    kind ||= env.kind;
+    try {
+      const { result, fleet } = await runScenario(scenario, { environment: env, ...(options.replayFlags ? { replayFlags: options.replayFlags } : {}), ...(progress ? { progress } : {}), log, ...(setup ? { setup } : {}) });
+      result.fixture = fixture;
+      if (scenario.shard) result.shard = { ...scenario.shard };
+      if (fleet) options.onFleet?.(scenario, fleet);
+      slots[i] = result;
+      options.onScenario?.(result, i, options.scenarios.length);
+    } finally {
+      if (!shared) await env.stop();
+    }
+  };
+  try {
+    // `jobs` lanes take the scenarios in file order; the report keeps file order whatever finishes first.
+    let next = 0;
+    let failure: { error: unknown } | undefined;
+    const lane = async () => {
+      while (failure === undefined && next < options.scenarios.length) {
+        const i = next++;
+        try {
+          await runOne(i, options.scenarios[i]!);
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: jobs }, lane));
+    if (failure) throw failure.error;
   } finally {
     await sharedEnv?.stop();
   }
+  const results = slots.filter((r): r is ScenarioResult => r !== undefined);
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: 'fleetbed', version: pkg.version },
