@@ -145,6 +145,15 @@ export const FLEET_DEFAULTS = deepFreeze({
     /** Records each edge device makes (1..32, at most its ring): devices per edge = ⌈recordsPerEdge / this⌉. */
     recordsPerDevice: 4,
   },
+
+  hostile: {
+    /**
+     * Hostile records per simulated day (simulators/hostile-records.ts): forged, tampered and
+     * replayed-under-another-account records, the kinds in turn, uploaded by the first phones of
+     * seeded homes of the slice at the end of each day. Every one must be refused. 0: none.
+     */
+    recordsPerDay: 0,
+  },
 });
 
 type Widen<T> = T extends number ? number : T extends string ? string : T extends boolean ? boolean : T extends readonly number[] ? readonly number[] : { readonly [K in keyof T]: Widen<T[K]> };
@@ -204,6 +213,7 @@ export function resolveFleetOptions(options: FleetOptions = {}): ResolvedFleetOp
 
   integer('edges.recordsPerEdge', o.edges.recordsPerEdge, 0, 100_000);
   integer('edges.recordsPerDevice', o.edges.recordsPerDevice, 1, 32);
+  integer('hostile.recordsPerDay', o.hostile.recordsPerDay, 0, 100_000);
   integer('time.slotSeconds', o.time.slotSeconds, 60, 86_400);
   if (86_400 % o.time.slotSeconds !== 0) bad('time.slotSeconds', 'a divisor of 86400 (slots tile a day)', o.time.slotSeconds);
   return deepFreeze(merged);

@@ -37,6 +37,8 @@ export const TOPIC = Object.freeze({
   phoneTimeout: 0x507,
   phoneShuffle: 0x508,
   edgeDevices: 0x701,
+  hostileDevice: 0x702,
+  hostileOther: 0x703,
   identityName: 0x601,
   identityPassword: 0x602,
 });

@@ -7,11 +7,11 @@ export default defineScenario({
   seed: 1110,
   fleet: { devices: 150 },
   duration: '2d',
-  behaviour: { retryAfterCommit: 0.05 },
+  behaviour: { retryAfterCommit: 0.05, hostileRecords: 150 },
   faults: [
     { at: { day: 1, hour: 7 }, fault: 'kill-api' },
     { at: { day: 1, hour: 21 }, fault: 'kill-api' },
     { at: { day: 2, hour: 20 }, fault: 'kill-api' },
   ],
-  invariants: ['ING-1', 'ING-2', 'ING-3', 'ING-5', 'AUTH-1'],
+  invariants: ['ING-1', 'ING-2', 'ING-3', 'ING-5', 'AUTH-1', 'AUTH-2'],
 });

@@ -6,5 +6,6 @@ export default defineScenario({
   seed: 1109,
   fleet: { devices: 120 },
   duration: '2d',
-  invariants: ['ING-1', 'PRIV-1', 'PRIV-2', 'AUTH-2'],
+  behaviour: { hostileRecords: 150 },
+  invariants: ['ING-1', 'PRIV-1', 'PRIV-2', 'AUTH-2', 'AUTH-1'],
 });

@@ -7,11 +7,11 @@ export default defineScenario({
   seed: 1112,
   fleet: { devices: 150 },
   duration: '2d',
-  behaviour: { retryAfterCommit: 0.05 },
+  behaviour: { retryAfterCommit: 0.05, hostileRecords: 150 },
   faults: [
     { at: { day: 1, hour: 19 }, duration: '4h', fault: 'db-reply-lost', probability: 0.3 },
     { at: { day: 2, hour: 6 }, duration: '3h', fault: 'db-connection-reset', probability: 0.2 },
     { at: { day: 2, hour: 18 }, duration: '3h', fault: 'db-latency', params: { ms: 40, jitterMs: 40 } },
   ],
-  invariants: ['ING-1', 'ING-2', 'ING-3', 'ING-5', 'AUTH-1'],
+  invariants: ['ING-1', 'ING-2', 'ING-3', 'ING-5', 'AUTH-1', 'AUTH-2'],
 });

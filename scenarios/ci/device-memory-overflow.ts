@@ -6,6 +6,6 @@ export default defineScenario({
   seed: 1110,
   fleet: { devices: 150 },
   duration: '4d',
-  behaviour: { ringSize: 4, outOfRange: 0.5, latePhones: 0.5, lateSyncPerDay: 0.1 },
-  invariants: ['ING-1', 'ING-4', 'ING-5'],
+  behaviour: { ringSize: 4, outOfRange: 0.5, latePhones: 0.5, lateSyncPerDay: 0.1, hostileRecords: 150 },
+  invariants: ['ING-1', 'ING-4', 'ING-5', 'AUTH-1', 'AUTH-2'],
 });

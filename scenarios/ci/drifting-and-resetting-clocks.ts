@@ -6,6 +6,6 @@ export default defineScenario({
   seed: 1107,
   fleet: { devices: 200 },
   duration: '3d',
-  behaviour: { clockOffsetS: 6 * 3600, clockDriftPpm: 500, clockResetPerDay: 0.05 },
-  invariants: ['ING-1', 'ING-4', 'ING-5', 'AUTH-1'],
+  behaviour: { clockOffsetS: 6 * 3600, clockDriftPpm: 500, clockResetPerDay: 0.05, hostileRecords: 150 },
+  invariants: ['ING-1', 'ING-4', 'ING-5', 'AUTH-1', 'AUTH-2'],
 });

@@ -7,9 +7,10 @@ export default defineScenario({
   seed: 1111,
   fleet: { devices: 150 },
   duration: '2d',
+  behaviour: { hostileRecords: 150 },
   faults: [
     { at: { day: 1, hour: 21 }, fault: 'kill-postgres', params: { mode: 'immediate' } },
     { at: { day: 2, hour: 7 }, fault: 'kill-postgres', params: { mode: 'sigkill' } },
   ],
-  invariants: ['ING-1', 'ING-2', 'ING-3', 'ING-5', 'AUTH-1'],
+  invariants: ['ING-1', 'ING-2', 'ING-3', 'ING-5', 'AUTH-1', 'AUTH-2'],
 });

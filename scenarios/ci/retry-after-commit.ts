@@ -6,7 +6,7 @@ export default defineScenario({
   seed: 1102,
   fleet: { devices: 150 },
   duration: '2d',
-  behaviour: { retryAfterCommit: 0.2 },
+  behaviour: { retryAfterCommit: 0.2, hostileRecords: 150 },
   faults: [{ at: '0h', fault: 'drop-response-after-commit', duration: '2d', probability: 0.15, params: { method: 'POST', pathPrefix: '/v2/uploads' } }],
-  invariants: ['ING-1', 'ING-3', 'ING-5', 'AUTH-1'],
+  invariants: ['ING-1', 'ING-3', 'ING-5', 'AUTH-1', 'AUTH-2'],
 });

@@ -6,6 +6,6 @@ export default defineScenario({
   seed: 1801,
   fleet: { devices: 200 },
   duration: '1d',
-  behaviour: { timeEdges: 30 },
+  behaviour: { timeEdges: 30, hostileRecords: 150 },
   thresholds: { upload_errors: ['rate<0.01'] },
 });

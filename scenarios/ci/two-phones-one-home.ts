@@ -6,6 +6,6 @@ export default defineScenario({
   seed: 1103,
   fleet: { devices: 200 },
   duration: '2d',
-  behaviour: { twoPhones: 1, syncPerDay: 0.95 },
+  behaviour: { twoPhones: 1, syncPerDay: 0.95, hostileRecords: 150 },
   invariants: ['ING-1', 'ING-3', 'ING-5', 'AUTH-1', 'AUTH-2', 'AUTH-3'],
 });

@@ -6,6 +6,6 @@ export default defineScenario({
   seed: 1108,
   fleet: { devices: 150 },
   duration: '2d',
-  behaviour: { unknownHead: 0.5 },
-  invariants: ['ING-1', 'ING-5', 'AUTH-1', 'PRIV-1'],
+  behaviour: { unknownHead: 0.5, hostileRecords: 150 },
+  invariants: ['ING-1', 'ING-5', 'AUTH-1', 'PRIV-1', 'AUTH-2'],
 });

@@ -13,7 +13,8 @@ import { WEAKNESSES, type WeaknessName } from '../fixtures/weaknesses.ts';
  * turn its invariant red with a witness — while the clean reference API passes
  * the very same scenario. All of them run side by side.
  */
-const BEHAVIOUR: Partial<Behaviour> = { retryAfterCommit: 0.3, twoPhones: 0.9, latePhones: 0.2, reinstall: 0.05 };
+// Hostile records at volume (2 days × 1500: 2000 forged or tampered), so a check skipped for 1 record in 1000 shows.
+const BEHAVIOUR: Partial<Behaviour> = { retryAfterCommit: 0.3, twoPhones: 0.9, latePhones: 0.2, reinstall: 0.05, hostileRecords: 1500 };
 
 function scenario(name: string) {
   return resolveScenario({ name, description: `checkers e2e: ${name}`, seed: 2024, fleet: { devices: 120 }, duration: '2d', behaviour: BEHAVIOUR });
@@ -23,7 +24,7 @@ function scenario(name: string) {
 const STANDALONE = [{ name: 'overwrite-stored-record', invariant: 'ING-1' }] as const;
 type FixtureName = WeaknessName | (typeof STANDALONE)[number]['name'];
 
-const CASES: Array<FixtureName | 'clean'> = ['clean', 'lose-acked-record', 'duplicate-on-retry', 'accept-bad-signature', 'bola-read-other-device', 'update-event-in-place', 'replay-keeps-access-tokens', 'revoked-consent-still-readable', ...STANDALONE.map((f) => f.name)];
+const CASES: Array<FixtureName | 'clean'> = ['clean', 'lose-acked-record', 'duplicate-on-retry', 'accept-bad-signature', 'bola-read-other-device', 'update-event-in-place', 'replay-keeps-access-tokens', 'revoked-consent-still-readable', 'skip-signature-one-in-1000', 'idempotency-across-accounts', ...STANDALONE.map((f) => f.name)];
 const results = new Map<string, ScenarioResult>();
 const envs: StartedEnvironment[] = [];
 
@@ -69,6 +70,8 @@ const WITNESS: Record<FixtureName, RegExp> = {
   'update-event-in-place': /updated in place/,
   'replay-keeps-access-tokens': /^HTTP 200$/,
   'revoked-consent-still-readable': /^HTTP 200$/,
+  'skip-signature-one-in-1000': /^hostile-signature-accepted: a (forged|tampered) record .* was answered stored/,
+  'idempotency-across-accounts': /^hostile-key-crossed: upload \S+ of phone \d+ .* was answered with the owner's answer/,
   'overwrite-stored-record': /^content digest [0-9a-f]{8}: a stored record's content was overwritten/,
 };
 

@@ -4,6 +4,7 @@ import { deviceKeySeed, privateKeyFromSeed, publicKeyOf } from '../../../simulat
 import { INVARIANTS } from '../scenario/invariants.ts';
 import { ranges, withDatabase } from './_internals/db.ts';
 import { Findings } from './_internals/findings.ts';
+import { bookLedgerViolations } from './_internals/ledger-violations.ts';
 import { skipped, verdictOf, type Checker } from './types.ts';
 
 const ID = 'AUTH-1';
@@ -21,12 +22,21 @@ const DEVICE_RANGE = 5_000;
  * - every stored session row verifies (Ed25519 over
  *   `sessionRecordSigningBytes(record)`) under that registered key, and the
  *   record's own device id and seq are the row's.
- * `checked` = rows verified + keys compared.
+ * And, from the answers (no database needed), every forged or tampered record a hostile phone
+ * uploaded (behaviour `hostileRecords`) must have been rejected `signature-invalid`: one answered
+ * stored, duplicate or otherwise is a witness (ledger check `hostile-signature-accepted`).
+ * `checked` = rows verified + keys compared + hostile records judged.
  */
 export const checkSignatures: Checker = async (ctx) => {
-  if (!ctx.env.databaseUrl) return skipped(ID, TITLE, 'needs the platform database (DATABASE_URL) to read stored records and signatures; the API does not return them');
-  const fleet = ctx.fleet.fleet;
   const findings = new Findings();
+  const hostile = ctx.fleet.hostile;
+  const judged = hostile ? hostile.forged.records + hostile.tampered.records : 0;
+  bookLedgerViolations(ctx.fleet, ['hostile-signature-accepted'], findings, () => 'a forged or tampered record is rejected signature-invalid');
+  if (!ctx.env.databaseUrl) {
+    if (judged > 0) return verdictOf(ID, TITLE, judged, findings.witnesses, findings.violations);
+    return skipped(ID, TITLE, 'needs the platform database (DATABASE_URL) to read stored records and signatures; the API does not return them');
+  }
+  const fleet = ctx.fleet.fleet;
   let rowsChecked = 0;
   let keysChecked = 0;
   await withDatabase(ctx.env.databaseUrl, async (client) => {
@@ -82,8 +92,8 @@ export const checkSignatures: Checker = async (ctx) => {
       }
     }
   });
-  if (rowsChecked === 0 && keysChecked === 0) return skipped(ID, TITLE, 'the platform holds no devices and no stored sessions of this fleet: nothing to verify');
-  return verdictOf(ID, TITLE, rowsChecked + keysChecked, findings.witnesses, findings.violations);
+  if (rowsChecked === 0 && keysChecked === 0 && judged === 0) return skipped(ID, TITLE, 'the platform holds no devices and no stored sessions of this fleet: nothing to verify');
+  return verdictOf(ID, TITLE, rowsChecked + keysChecked + judged, findings.witnesses, findings.violations);
 };
 
 function header(record: Buffer): [number, number] {

@@ -1,5 +1,6 @@
 import { INVARIANTS } from '../scenario/invariants.ts';
 import { Findings } from './_internals/findings.ts';
+import { bookLedgerViolations } from './_internals/ledger-violations.ts';
 import { mapLimit, platformApi } from './_internals/platform-api.ts';
 import { sampleDevices } from './_internals/sample.ts';
 import { skipped, verdictOf, type Checker } from './types.ts';
@@ -17,13 +18,23 @@ export const AUTH2_SAMPLE = 30;
  * device (200, its id): if it cannot, the probe proves nothing, and that is
  * reported as its own failure (not as a BOLA). `checked` = requests made by
  * other accounts; skipped when the fleet has a single household.
+ *
+ * And the writes: every record of another home's device that a hostile phone uploaded under
+ * its own account (behaviour `hostileRecords`, kind `replayed-elsewhere`) must have been
+ * rejected `device-not-bonded` (ledger check `hostile-unbonded-accepted`); and every captured
+ * honest upload replayed whole (Idempotency-Key and body) under another home's account must be
+ * judged afresh — each record rejected, not the owner's answer replayed (`hostile-key-crossed`).
+ * Each record is counted in `checked`.
  */
 export const checkNoBola: Checker = async (ctx) => {
   const fleet = ctx.fleet.fleet;
   if (fleet.hhTo - fleet.hhFrom < 2) return skipped(ID, TITLE, `the fleet${fleet.sharded ? "'s shard" : ''} has one household: there is no other account to probe with`);
   const api = platformApi(ctx);
   const findings = new Findings();
-  let checked = 0;
+  bookLedgerViolations(ctx.fleet, ['hostile-unbonded-accepted', 'hostile-key-crossed'], findings, (v) =>
+    v.check === 'hostile-key-crossed' ? 'an Idempotency-Key belongs to the account that used it: another account\'s upload with it is judged afresh, never answered with the owner\'s answer' : 'a record of another home\'s device, uploaded under the hostile phone\'s account, is rejected (device-not-bonded)',
+  );
+  let checked = (ctx.fleet.hostile?.['replayed-elsewhere'].records ?? 0) + (ctx.fleet.hostile?.['replayed-upload'].records ?? 0);
   const devices = sampleDevices(fleet, AUTH2_SAMPLE, 2);
   await mapLimit(devices, 6, async (d) => {
     const id = fleet.deviceId(d);

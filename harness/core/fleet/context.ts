@@ -55,6 +55,22 @@ export interface FleetContext {
   nowMs: number;
   readonly stats: DriverStats;
   readonly hooks?: FleetHooks;
+  /**
+   * Honest uploads a hostile phone overheard today (fleet option `hostile`): the first upload of
+   * each relay, key and body, in the order the relays start (the simulation's order, not the
+   * network's), at most {@link CAPTURE_RING} of them. Absent without hostile records.
+   */
+  captured?: CapturedUpload[];
 }
+
+/** An honest upload as a hostile phone captured it: whose it was, its Idempotency-Key and its body. */
+export interface CapturedUpload {
+  phone: number;
+  key: string;
+  body: string;
+}
+
+/** Captured uploads kept per day. */
+export const CAPTURE_RING = 64;
 
 export const CLIENT_ID = 'fleetbed-phone';

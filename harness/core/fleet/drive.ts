@@ -4,11 +4,12 @@ import { carryOverBle } from '../../../simulators/ble-link.ts';
 import { deviceKeySeed, privateKeyFromSeed, signWith } from '../../../simulators/device-keys.ts';
 import { advanceFleet, sessionRecordOf } from '../../../simulators/device.ts';
 import { edgeExpectation, produceTimeEdges, TIME_EDGES } from '../../../simulators/edges.ts';
+import { HOSTILE_EXPECTED, HOSTILE_KINDS, produceHostileRecords, type HostileRecord } from '../../../simulators/hostile-records.ts';
 import type { PlatformRules, Verdict } from '../../../simulators/ledger.ts';
 import { planUploads, syncPhone, type Collected, type UploadPlan } from '../../../simulators/phone.ts';
 import { drainPlan, endOfDayS, planDay, type SlotPlan } from '../../../simulators/schedule.ts';
 import { ensureAccess } from './accounts.ts';
-import type { FleetContext } from './context.ts';
+import { CAPTURE_RING, type CapturedUpload, type FleetContext } from './context.ts';
 import { FleetRunError } from './errors.ts';
 import { expectStatus, runWorkers, type HttpResult } from './http.ts';
 
@@ -41,7 +42,7 @@ interface UploadAnswer {
  * HTTP requests, at most `workers` at a time. Verdicts are booked in the
  * ledger. Returns the virtual time the run ended at.
  */
-export async function driveDays(ctx: FleetContext, options: DriveOptions): Promise<{ endS: number; daySeconds: number[]; drainSeconds: number; edges?: EdgeCounts; edgeSeconds?: number }> {
+export async function driveDays(ctx: FleetContext, options: DriveOptions): Promise<{ endS: number; daySeconds: number[]; drainSeconds: number; edges?: EdgeCounts; edgeSeconds?: number; hostile?: HostileCounts }> {
   const { fleet, progress } = ctx;
   const daySeconds: number[] = [];
   let windowStart = performance.now();
@@ -55,6 +56,7 @@ export async function driveDays(ctx: FleetContext, options: DriveOptions): Promi
     }
     return `${Math.round(rate).toLocaleString('en-US')} uploads/s · ${ctx.stats.recordsSent.toLocaleString('en-US')} records sent`;
   };
+  const hostile = fleet.options.hostile.recordsPerDay > 0 ? emptyHostileCounts() : undefined;
   for (let day = 0; day < options.days; day++) {
     const slots = planDay(fleet, day);
     const total = slots.reduce((n, s) => n + s.phones.length, 0);
@@ -64,6 +66,7 @@ export async function driveDays(ctx: FleetContext, options: DriveOptions): Promi
       await setClock(ctx, slot.platformS * 1000);
       await runSlot(ctx, slot, false);
     }
+    if (hostile && slots.length > 0) await driveHostile(ctx, day, slots[slots.length - 1]!.platformS, hostile);
     daySeconds.push(progress.end(`${ctx.stats.uploads.toLocaleString('en-US')} uploads so far`));
   }
   const endS = endOfDayS(fleet, options.days - 1);
@@ -77,10 +80,93 @@ export async function driveDays(ctx: FleetContext, options: DriveOptions): Promi
     drainSeconds = progress.end();
   }
   advanceFleet(fleet, endS, ctx.ledger);
-  if (fleet.options.edges.recordsPerEdge === 0) return { endS, daySeconds, drainSeconds };
+  if (hostile) progress.log(`hostile records: ${[...HOSTILE_KINDS, 'replayed-upload' as const].map((k) => `${k} ${hostile[k].records} (${Object.entries(hostile[k].answers).map(([a, n]) => `${n} ${a}`).join('/') || 'none'})`).join(', ')}`);
+  if (fleet.options.edges.recordsPerEdge === 0) return { endS, daySeconds, drainSeconds, ...(hostile ? { hostile } : {}) };
   const started = performance.now();
   const edges = await driveTimeEdges(ctx, endS);
-  return { endS, daySeconds, drainSeconds, edges, edgeSeconds: (performance.now() - started) / 1000 };
+  return { endS, daySeconds, drainSeconds, edges, edgeSeconds: (performance.now() - started) / 1000, ...(hostile ? { hostile } : {}) };
+}
+
+/** Per kind of {@link HOSTILE_KINDS}: records sent, the verdict each must get, and the verdicts they got. */
+export type HostileCounts = Record<(typeof HOSTILE_KINDS)[number] | 'replayed-upload', { records: number; expected: string; answers: Record<string, number> }>;
+
+function emptyHostileCounts(): HostileCounts {
+  return {
+    ...(Object.fromEntries(HOSTILE_KINDS.map((k) => [k, { records: 0, expected: `rejected ${HOSTILE_EXPECTED[k]}`, answers: {} }])) as Omit<HostileCounts, 'replayed-upload'>),
+    'replayed-upload': { records: 0, expected: 'judged afresh for the other account: every record rejected, nothing replayed', answers: {} },
+  };
+}
+
+/**
+ * The end of a day's syncs: hostile phones upload the day's hostile records (fleet option
+ * `hostile.recordsPerDay`), each phone its own in uploads of up to `phones.maxRecordsPerUpload`,
+ * under their own accounts. Each verdict is judged as it comes: anything but `rejected` with the
+ * kind's code is a ledger violation (`hostile-signature-accepted`, AUTH-1; `hostile-unbonded-accepted`,
+ * AUTH-2). The honest books are not touched: what a stored hostile record did to an honest
+ * device's records shows in ING-1 and AUTH-1 against the platform's state.
+ */
+async function driveHostile(ctx: FleetContext, day: number, atS: number, counts: HostileCounts): Promise<void> {
+  const { fleet, ledger } = ctx;
+  const records = produceHostileRecords(fleet, day, atS, fleet.options.hostile.recordsPerDay);
+  const max = fleet.options.phones.maxRecordsPerUpload;
+  for (let i = 0, n = 0; i < records.length; n++) {
+    let j = i;
+    while (j < records.length && j - i < max && records[j]!.phone === records[i]!.phone) j++;
+    const group = records.slice(i, j);
+    const body = JSON.stringify({ records: group.map((r) => Buffer.from(r.bytes).toString('base64url')) });
+    const answer = await upload(ctx, group[0]!.phone, `p${group[0]!.phone.toString(36)}-d${day.toString(36)}-hostile-${n.toString(36)}`, body, { hostile: true });
+    group.forEach((r, k) => judgeHostile(ctx, r, answer.results[k], counts));
+    if (answer.results.length !== group.length) ledger.violation({ check: 'answer-count', detail: `hostile upload of phone ${group[0]!.phone} on day ${day + 1}: ${group.length} records sent, ${answer.results.length} verdicts returned` });
+    i = j;
+  }
+  // Captured uploads replayed whole, Idempotency-Key and body, under another home's account: one per 30 hostile records.
+  const captured = ctx.captured!.splice(0);
+  const replays = Math.min(captured.length, Math.ceil(fleet.options.hostile.recordsPerDay / 30));
+  for (let k = 0; k < replays && fleet.hhTo - fleet.hhFrom > 1; k++) await replayUpload(ctx, captured[k]!, day, counts);
+}
+
+/**
+ * A captured honest upload sent again, same Idempotency-Key and body, by the first phone of the
+ * next home: keys belong to the account that used them, so the platform must judge it afresh —
+ * every record another home's, so rejected (device-not-bonded, or a time rule) — and must not
+ * replay the owner's answer (`Idempotent-Replayed`) or store anything.
+ */
+async function replayUpload(ctx: FleetContext, c: CapturedUpload, day: number, counts: HostileCounts): Promise<void> {
+  const { fleet, ledger } = ctx;
+  const home = fleet.phoneHousehold[c.phone]!;
+  const thief = fleet.hhFirstPhone[home + 1 < fleet.hhTo ? home + 1 : fleet.hhFrom]!;
+  const answer = await upload(ctx, thief, c.key, c.body, { hostile: true });
+  const tally = counts['replayed-upload'];
+  tally.records += answer.results.length;
+  if (answer.replayed) {
+    tally.answers['replayed'] = (tally.answers['replayed'] ?? 0) + answer.results.length;
+    ledger.violation({ check: 'hostile-key-crossed', detail: `upload ${c.key} of phone ${c.phone} (home ${home}), replayed with its key and body by phone ${thief} of another home on day ${day + 1}, was answered with the owner's answer (Idempotent-Replayed), not judged afresh for the other account` });
+    return;
+  }
+  for (const res of answer.results) {
+    const got = res.verdict === 'rejected' ? (res.code ?? 'rejected') : res.verdict;
+    tally.answers[got] = (tally.answers[got] ?? 0) + 1;
+    if (res.verdict === 'rejected') continue;
+    ledger.violation({ check: 'hostile-unbonded-accepted', deviceId: res.deviceId, seq: res.seq, detail: `upload ${c.key} of phone ${c.phone} (home ${home}), replayed by phone ${thief} of another home on day ${day + 1}: device ${res.deviceId} seq ${res.seq} was answered ${res.verdict}, not rejected` });
+  }
+}
+
+function judgeHostile(ctx: FleetContext, r: HostileRecord, res: RecordAnswer | undefined, counts: HostileCounts): void {
+  const c = counts[r.kind];
+  c.records++;
+  const got = res === undefined ? 'no verdict' : res.verdict === 'rejected' ? (res.code ?? 'rejected') : res.verdict;
+  c.answers[got] = (c.answers[got] ?? 0) + 1;
+  // Refused for the rule the kind breaks; or, where the record's time is outside the platform's
+  // time rules too (a device whose clock was reset), for that rule: which check comes first is the platform's.
+  const time = ctx.ledger.expect(r.startedAt, ctx.nowMs);
+  if (res && res.verdict === 'rejected' && (res.code === HOSTILE_EXPECTED[r.kind] || (time !== 'accept' && res.code === time))) return;
+  const deviceId = ctx.fleet.deviceId(r.d);
+  ctx.ledger.violation({
+    check: r.kind === 'replayed-elsewhere' ? 'hostile-unbonded-accepted' : 'hostile-signature-accepted',
+    deviceId,
+    seq: r.seq,
+    detail: `a ${r.kind} record (device ${deviceId} seq ${r.seq}, uploaded by phone ${r.phone} of ${r.kind === 'replayed-elsewhere' ? 'another home' : 'its own home'}) was answered ${res ? `${res.verdict}${res.code ? ` ${res.code}` : ''}` : 'with no verdict'}, not rejected ${HOSTILE_EXPECTED[r.kind]}`,
+  });
 }
 
 /** Per edge of {@link TIME_EDGES} (by label): records aimed at it, the verdict they must get, and the verdicts they got. */
@@ -200,6 +286,8 @@ async function relay(ctx: FleetContext, c: Collected, plans: UploadPlan[], recor
       startedAt.push(record.startedAt);
     }
     const body = JSON.stringify({ records });
+    // Overheard by a hostile phone: the first upload of each relay, taken before the first await, so in the simulation's order.
+    if (ctx.captured && plan === plans[0] && ctx.captured.length < CAPTURE_RING) ctx.captured.push({ phone: c.phone, key: plan.idempotencyKey, body });
     let answer = await upload(ctx, c.phone, plan.idempotencyKey, body);
     if (plan.timeoutAfterCommit) {
       // The phone gave up waiting: it never saw `answer`, and sends the same key and body again.
@@ -214,7 +302,7 @@ async function relay(ctx: FleetContext, c: Collected, plans: UploadPlan[], recor
   return answers;
 }
 
-async function upload(ctx: FleetContext, p: number, key: string, body: string): Promise<UploadAnswer> {
+async function upload(ctx: FleetContext, p: number, key: string, body: string, how: { hostile?: boolean } = {}): Promise<UploadAnswer> {
   for (let attempt = 0; ; attempt++) {
     await ensureAccess(ctx, p, attempt > 0);
     const sentAt = performance.now();
@@ -231,7 +319,8 @@ async function upload(ctx: FleetContext, p: number, key: string, body: string): 
     const parsed = JSON.parse(r.text) as { results?: RecordAnswer[]; counts?: UploadAnswer['counts'] };
     if (!Array.isArray(parsed.results) || !parsed.counts) expectStatus(`upload ${key} of phone ${p} (answer without per-record results)`, r, -1);
     ctx.stats.recordsSent += parsed.results!.length;
-    ctx.hooks?.upload?.({
+    // Hostile uploads are the world's, not the fleet's load: their refusals are not upload errors.
+    if (!how.hostile) ctx.hooks?.upload?.({
       platformMs: ctx.nowMs,
       latencyMs: performance.now() - sentAt,
       status: r.status,

@@ -6,7 +6,7 @@ import type { StartedEnvironment } from '../env/types.ts';
 import { ensureAccess, REFRESH_MARGIN_MS, signUpHouseholds } from './accounts.ts';
 import { AppState } from './app-state.ts';
 import type { DriverStats, FleetContext, FleetHooks } from './context.ts';
-import { driveDays, readClock, readTimeRules, setClock, type EdgeCounts } from './drive.ts';
+import { driveDays, readClock, readTimeRules, setClock, type EdgeCounts, type HostileCounts } from './drive.ts';
 import { FleetRunError } from './errors.ts';
 import { FleetHttp, runWorkers } from './http.ts';
 import { Progress, type ProgressOptions } from './progress.ts';
@@ -123,6 +123,8 @@ export interface FleetRunResult {
   rules: PlatformRules & { source: 'declared' | 'options' | 'defaults' };
   /** Records aimed at each time-rule edge and the verdicts they got (fleet option `edges`). */
   edges?: EdgeCounts;
+  /** Hostile records by kind and the verdicts they got (fleet option `hostile`). */
+  hostile?: HostileCounts;
   fleet: Fleet;
   ledger: Ledger;
 }
@@ -176,7 +178,7 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
     progress.log(`fleet: ${fleet.deviceCount.toLocaleString('en-US')} devices in ${fleet.householdCount.toLocaleString('en-US')} households with ${fleet.phoneCount.toLocaleString('en-US')} phones (seed ${fleet.seed}), ${((fleet.stateBytes() + ledger.stateBytes()) / fleet.deviceCount).toFixed(1)} bytes/device`);
 
     const stats: DriverStats = { accounts: 0, signIns: 0, refreshes: 0, bonds: 0, uploads: 0, uploadRetries: 0, replays: 0, reinstalls: 0, recordsSent: 0 };
-    const ctx: FleetContext = { http, fleet, ledger, app, identities, progress, factorySecret: options.environment.factorySecret, workers: o.workers, nowMs: startMs, stats, ...(options.hooks ? { hooks: options.hooks } : {}) };
+    const ctx: FleetContext = { http, fleet, ledger, app, identities, progress, factorySecret: options.environment.factorySecret, workers: o.workers, nowMs: startMs, stats, ...(options.hooks ? { hooks: options.hooks } : {}), ...(fleet.options.hostile.recordsPerDay > 0 ? { captured: [] } : {}) };
 
     if (options.setup) {
       t = performance.now();
@@ -242,6 +244,7 @@ export async function runFleet(options: FleetRunOptions): Promise<FleetRunResult
       wallSeconds: seconds(started),
       rules: { ...ledger.rules, source },
       ...(drive.edges ? { edges: drive.edges } : {}),
+      ...(drive.hostile ? { hostile: drive.hostile } : {}),
       replay: `npm run bench:fleet -- --devices ${fleet.deviceCount} --seed ${fleet.seed} --days ${o.days}${fleet.sharded ? ` --shard ${fleetOptions.shard.index}/${fleetOptions.shard.count}` : ''}`,
       fleet,
       ledger,

@@ -32,6 +32,7 @@ export const SCENARIO_DEFAULTS = deepFreeze({
     unknownHead: FLEET_DEFAULTS.heads.unknownHeadProbability,
     ringSize: FLEET_DEFAULTS.device.ringCapacity,
     timeEdges: FLEET_DEFAULTS.edges.recordsPerEdge,
+    hostileRecords: FLEET_DEFAULTS.hostile.recordsPerDay,
   } satisfies Behaviour as Behaviour,
   /** Defaults of one fault-timeline entry. */
   fault: {

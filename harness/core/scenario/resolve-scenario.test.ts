@@ -167,6 +167,14 @@ describe('resolveScenario: errors name the file, the field, the value and what w
     expect(err.field).toBeTruthy();
   });
 
+  it('hostile records need AUTH-1 and AUTH-2 to judge them, and a fleet scenario to send them', () => {
+    expect(errorOf({ behaviour: { hostileRecords: 10 }, invariants: ['ING-1', 'AUTH-1'] }).message).toMatch(/invariants must be a list holding AUTH-2 too: they judge the verdicts of the hostile records/);
+    expect(errorOf({ behaviour: { hostileRecords: -1 } }).field).toBe('behaviour.hostileRecords');
+    const ok = resolveScenario({ ...base, behaviour: { hostileRecords: 10 } }, FILE);
+    expect(toFleetOptions(ok).hostile).toEqual({ recordsPerDay: 10 });
+    expect(resolveFleetOptions(toFleetOptions(resolveScenario(base, FILE))).hostile.recordsPerDay).toBe(0);
+  });
+
   it('carries the field, value and expectation as properties too', () => {
     const err = errorOf({ fleet: { devices: -5 } });
     expect(err).toMatchObject({ field: 'fleet.devices', value: -5, expected: 'an integer from 1 to 1000000' });

@@ -96,6 +96,14 @@ export function resolveScenario(raw: unknown, source = '<inline>'): ResolvedScen
   const invariants = c.part(() =>
     s.invariants === undefined && s.ota !== undefined ? [...SCENARIO_DEFAULTS.ota.invariants] : s.invariants === undefined && s.legacy !== undefined ? [...SCENARIO_DEFAULTS.legacy.invariants] : resolveInvariants(c, s.invariants),
   );
+  if (behaviour && behaviour.hostileRecords > 0) {
+    c.part(() => {
+      // Hostile records go out from the fleet engine; AUTH-1 and AUTH-2 judge their verdicts.
+      if (s.ota !== undefined || s.legacy !== undefined) c.fail('behaviour.hostileRecords', `0 in ${s.ota !== undefined ? 'an OTA' : 'a legacy'} scenario: hostile records are sent by fleet scenarios${s.legacy !== undefined ? ' (legacy scenarios have legacy.hostile)' : ''}`, behaviour.hostileRecords);
+      const missing = (['AUTH-1', 'AUTH-2'] as const).filter((id) => invariants && !invariants.includes(id));
+      if (missing.length > 0) c.fail('invariants', `a list holding ${missing.join(' and ')} too: they judge the verdicts of the hostile records behaviour.hostileRecords sends`, s.invariants);
+    });
+  }
   const thresholds = resolveThresholds(c, s.thresholds);
   const env = c.part(() => resolveEnv(c, s.env));
   c.done();
@@ -278,6 +286,7 @@ function resolveBehaviour(c: Check, raw: unknown): Behaviour {
   set('clockDriftPpm', (f, v) => c.integer(f, v, 0, 1000));
   set('ringSize', (f, v) => c.integer(f, v, 1, 32));
   set('timeEdges', (f, v) => c.integer(f, v, 0, 100_000));
+  set('hostileRecords', (f, v) => c.integer(f, v, 0, 100_000));
   return out;
 }
 

@@ -36,5 +36,6 @@ export function toFleetOptions(scenario: ResolvedScenario): FleetOptions {
       reorder: b.reorder,
     },
     ...(b.timeEdges > 0 ? { edges: { recordsPerEdge: b.timeEdges } } : {}),
+    ...(b.hostileRecords > 0 ? { hostile: { recordsPerDay: b.hostileRecords } } : {}),
   };
 }

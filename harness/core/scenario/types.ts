@@ -55,6 +55,13 @@ export interface Behaviour {
    * (simulators/edges.ts). → `edges.recordsPerEdge`
    */
   timeEdges: number;
+  /**
+   * Hostile records per simulated day (0: none): forged, tampered and replayed under another
+   * account, uploaded by hostile phones at the end of each day; every one must be refused
+   * (AUTH-1, AUTH-2) and none may change what an honest party stores (simulators/hostile-records.ts).
+   * → `hostile.recordsPerDay`
+   */
+  hostileRecords: number;
 }
 
 /** The faults a scenario timeline can hold. */

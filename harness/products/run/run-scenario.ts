@@ -129,6 +129,8 @@ export async function runScenario(scenario: ResolvedScenario, options: RunScenar
       ...(proxy ? { faultProxy: { ...proxy.stats } } : {}),
       ...(dbProxy ? { databaseFaultProxy: { ...dbProxy.stats } } : {}),
       phases: fleet.phases,
+      ...(fleet.hostile ? { hostile: fleet.hostile } : {}),
+      ...(fleet.edges ? { timeEdges: fleet.edges } : {}),
     };
     return { extra: fleet, parts: { ledgerDigest: fleet.ledgerDigest, invariants, thresholds, metrics, timeline: history.timeline(simulatedSeconds) } };
   };
