@@ -38,8 +38,8 @@ export interface HostileRecord {
 /**
  * The hostile records of day `day`, uploaded at true time `atS`: `count` of them, the kinds in
  * turn, their devices drawn (seeded) from the whole fleet; a shard makes those of its slice
- * (the others are its siblings'), so the shards of a run together send about `count`. Pure for a seed, the day, `atS` and the
- * fleet's state (the seqs its devices reached): it makes nothing the honest world sees — no
+ * (the others are its siblings'), so the shards of a run together send about `count`.
+ * Pure for a seed, the day, `atS` and the fleet's state (the seqs its devices reached): it makes nothing the honest world sees — no
  * seq advances, nothing enters the ledger's books of honest records — so with a platform that
  * refuses them every honest verdict stays what it is without them.
  *

@@ -35,7 +35,7 @@ export interface RunSuiteOptions {
   /**
    * Scenarios run side by side (default 1: one after another), each on its own embedded
    * platform; the report keeps file order. Only the embedded environment: url and containers
-   * serve every scenario from one platform (FLEETBED_RUN_JOBS_SHARED).
+   * serve every scenario from one platform (FLEETBED_USAGE; the CLI refuses it before anything starts).
    */
   jobs?: number;
   /** Called after each scenario, in the order they finish (live table, progress). */
